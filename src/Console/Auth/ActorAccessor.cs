@@ -1,0 +1,22 @@
+using System.Diagnostics;
+using System.Security.Claims;
+using OpsConsole.Core.Access;
+
+namespace OpsConsole.Console.Auth;
+
+/// <summary>Turns the signed-in principal into the <see cref="Actor"/> that Core checks and audits.</summary>
+public static class ActorAccessor
+{
+    public static Actor ToActor(this ClaimsPrincipal user, string? correlationId = null)
+    {
+        var name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "unknown" : "anonymous";
+        var roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).Where(Roles.IsKnown).ToHashSet();
+        return new Actor(name, roles, correlationId ?? CurrentCorrelationId());
+    }
+
+    public static Actor ToActor(this HttpContext context) => context.User.ToActor(CorrelationId.Of(context));
+
+    /// <summary>The trace id of the current activity, so audit entries, logs and traces share one id.</summary>
+    public static string CurrentCorrelationId() =>
+        Activity.Current?.TraceId.ToString() is { } t && t != default(ActivityTraceId).ToString() ? t : Guid.NewGuid().ToString("N");
+}

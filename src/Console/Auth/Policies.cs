@@ -1,0 +1,24 @@
+using OpsConsole.Core.Access;
+
+namespace OpsConsole.Console.Auth;
+
+/// <summary>Authorization policies by what they allow. Pages, API routes and hub methods name these.</summary>
+public static class Policies
+{
+    /// <summary>Any signed-in user with at least one console role.</summary>
+    public const string Read = "read";
+    public const string Admin = "admin";
+    public const string OnCall = "oncall";
+    public const string ReleaseManager = "release-manager";
+    public const string Facilitator = "facilitator";
+
+    public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
+    {
+        options.AddPolicy(Read, p => p.RequireAuthenticatedUser().RequireRole(Roles.All));
+        options.AddPolicy(Admin, p => p.RequireAuthenticatedUser().RequireRole(Roles.Admin));
+        options.AddPolicy(OnCall, p => p.RequireAuthenticatedUser().RequireRole(Roles.OnCall));
+        options.AddPolicy(ReleaseManager, p => p.RequireAuthenticatedUser().RequireRole(Roles.ReleaseManager));
+        options.AddPolicy(Facilitator, p => p.RequireAuthenticatedUser().RequireRole(Roles.Facilitator));
+        options.FallbackPolicy = null; // pages and routes opt in explicitly; the API group requires Read
+    }
+}

@@ -1,0 +1,35 @@
+namespace OpsConsole.Console.Hosting;
+
+/// <summary>
+/// The console's settings, read from configuration and the OPS_* environment variables
+/// (the README lists them all).
+/// </summary>
+public sealed class ConsoleSettings
+{
+    public required string DataDirectory { get; init; }
+    public required string InstanceName { get; init; }
+    public string? AdminPassword { get; init; }
+    public string? AdminToken { get; init; }
+    public TimeSpan JobPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    public string StorePath => Path.Combine(DataDirectory, "opsconsole.db");
+    public string JobStorePath => Path.Combine(DataDirectory, "jobs.db");
+    public string KeysDirectory => Path.Combine(DataDirectory, "keys");
+
+    public static ConsoleSettings From(IConfiguration config)
+    {
+        var dataDir = config["OPS_DATA_DIR"] is { Length: > 0 } d ? d : "data";
+        dataDir = Path.GetFullPath(dataDir);
+        Directory.CreateDirectory(dataDir);
+        return new ConsoleSettings
+        {
+            DataDirectory = dataDir,
+            InstanceName = config["OPS_INSTANCE"] is { Length: > 0 } i ? i : Environment.MachineName.ToLowerInvariant(),
+            AdminPassword = config["OPS_ADMIN_PASSWORD"],
+            AdminToken = config["OPS_ADMIN_TOKEN"],
+            JobPollInterval = double.TryParse(config["OPS_JOB_POLL_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
+                ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(1),
+        };
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using OpsConsole.Console.Auth;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Console.Hubs;
+
+/// <summary>
+/// The public live event stream. Clients call <c>Subscribe("checkout/prod")</c>, <c>Subscribe("checkout/*")</c>
+/// or <c>Subscribe("*")</c> and receive <c>event</c> messages carrying CloudEvents JSON. Events can
+/// arrive twice after a console restart; the CloudEvents id identifies repeats.
+/// </summary>
+[Authorize(Policy = Policies.Read)]
+public sealed class EventsHub : Hub
+{
+    public const string Path = "/hubs/events";
+    public const string EventMethod = "event";
+
+    public async Task<string> Subscribe(string subject)
+    {
+        var group = GroupFor(subject);
+        await Groups.AddToGroupAsync(Context.ConnectionId, group);
+        return group;
+    }
+
+    public Task Unsubscribe(string subject) => Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupFor(subject));
+
+    internal static string GroupFor(string subject)
+    {
+        subject = subject?.Trim() ?? "";
+        if (subject.Length is 0 or > 200) throw new HubException("Give a subject such as 'checkout/prod', 'checkout/*' or '*'.");
+        return "s:" + subject;
+    }
+
+    /// <summary>The groups an event goes to: its exact subject, each parent prefix with /*, and *.</summary>
+    internal static IReadOnlyList<string> GroupsOf(string subject)
+    {
+        var groups = new List<string> { "s:" + subject, "s:*" };
+        for (var i = subject.IndexOf('/'); i >= 0; i = subject.IndexOf('/', i + 1))
+            groups.Add("s:" + subject[..(i + 1)] + "*");
+        return groups;
+    }
+}
+
+/// <summary>Pushes relayed events to hub clients.</summary>
+public sealed class HubEventSink(IHubContext<EventsHub> hub) : IEventSink
+{
+    public Task OnEventAsync(EventEnvelope envelope, OpsDbContext db, CancellationToken ct)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(envelope.CloudEventJson);
+        return hub.Clients.Groups(EventsHub.GroupsOf(envelope.Subject)).SendAsync(EventsHub.EventMethod, doc.RootElement.Clone(), ct);
+    }
+}

@@ -1,0 +1,22 @@
+namespace OpsConsole.Core.Access;
+
+/// <summary>
+/// Who is acting, with which roles, under which correlation id. Every mutating operation in Core
+/// takes an Actor and checks its roles itself, so the rule holds for the UI, the API and jobs alike.
+/// </summary>
+public sealed record Actor(string Name, IReadOnlySet<string> Roles, string CorrelationId)
+{
+    public static Actor System(string correlationId) =>
+        new("system", new HashSet<string>(Access.Roles.All), correlationId);
+
+    public bool IsInRole(string role) => Roles.Contains(role);
+
+    public bool IsInAnyRole(params string[] roles) => roles.Any(Roles.Contains);
+
+    /// <summary>Throws <see cref="AccessDeniedException"/> unless the actor holds one of the roles.</summary>
+    public void Require(string action, params string[] anyOf)
+    {
+        if (!IsInAnyRole(anyOf))
+            throw new AccessDeniedException(action, anyOf);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Audit;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Access;
+
+/// <summary>
+/// Prepares an empty store: the roles, and an <c>admin</c> account holding every role. The admin's
+/// password comes from the operator or is generated and printed once; an operator-chosen token
+/// lets automation act from the first minute.
+/// </summary>
+public sealed class FirstRun(OpsDbContext db, UserManager<ConsoleUser> users, RoleManager<IdentityRole> roles, ApiTokens tokens, ILogger<FirstRun> logger)
+{
+    public const string AdminUserName = "admin";
+
+    public async Task EnsureAsync(string? adminPassword, string? adminToken, CancellationToken ct = default)
+    {
+        foreach (var role in Roles.All)
+            if (!await roles.RoleExistsAsync(role))
+                await roles.CreateAsync(new IdentityRole(role));
+
+        if (await db.Users.AnyAsync(ct)) return;
+
+        var system = Actor.System("first-run");
+        var generated = string.IsNullOrEmpty(adminPassword);
+        var password = generated ? GeneratePassword() : adminPassword!;
+        var admin = new ConsoleUser { UserName = AdminUserName, LockoutEnabled = true };
+        var created = await users.CreateAsync(admin, password);
+        if (!created.Succeeded)
+            throw new InvalidOperationException("OPS_ADMIN_PASSWORD was refused: " + string.Join(" ", created.Errors.Select(e => e.Description)));
+        await users.AddToRolesAsync(admin, Roles.All);
+        AuditTrail.Record(db, system, "console.initialise", $"user/{AdminUserName}", after: new { userName = AdminUserName, roles = Roles.All, passwordSource = generated ? "generated" : "OPS_ADMIN_PASSWORD" });
+        await db.SaveChangesAsync(ct);
+
+        if (generated)
+            // Printed once, on the only run that can know it; it is never stored in clear anywhere.
+            logger.LogWarning("First run: created user '{User}' with generated password {Password} - sign in and change it, or set OPS_ADMIN_PASSWORD before the first start.", AdminUserName, password);
+        else
+            logger.LogInformation("First run: created user '{User}' with the password from OPS_ADMIN_PASSWORD.", AdminUserName);
+
+        if (!string.IsNullOrEmpty(adminToken))
+        {
+            await tokens.ProvisionAsync(system, admin, "provisioned (OPS_ADMIN_TOKEN)", Roles.All, adminToken, ct);
+            logger.LogInformation("First run: created the admin API token given in OPS_ADMIN_TOKEN.");
+        }
+    }
+
+    private static string GeneratePassword() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(15)).Replace('+', 'x').Replace('/', 'y');
+}

@@ -1,0 +1,21 @@
+namespace OpsConsole.Core.Events;
+
+/// <summary>Event type names (the CloudEvents <c>type</c>). Capabilities add theirs here.</summary>
+public static class EventTypes
+{
+    public const string UserCreated = "user.created";
+    public const string UserChanged = "user.changed";
+    public const string TokenCreated = "token.created";
+    public const string TokenRevoked = "token.revoked";
+    public const string WebhookCreated = "webhook.created";
+    public const string WebhookDeleted = "webhook.deleted";
+    public const string WebhookPing = "webhook.ping";
+    public const string ConsoleStarted = "console.started";
+
+    // Emitted by later capabilities (shared/DESIGN.md): declared here so subscriptions can name them now.
+    public const string DeployStarted = "deploy.started";
+    public const string DeployCompleted = "deploy.completed";
+    public const string RollbackExecuted = "rollback.executed";
+    public const string MigrationApplied = "migration.applied";
+    public const string IncidentOpened = "incident.opened";
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Events.Webhooks;
+
+/// <summary>Makes one delivery attempt: signs the body, POSTs it, logs the attempt and schedules the retry.</summary>
+public sealed class WebhookSender(
+    IDbContextFactory<OpsDbContext> dbFactory,
+    IHttpClientFactory httpFactory,
+    WebhookSecrets secrets,
+    IWebhookQueue queue,
+    TimeProvider clock,
+    ILogger<WebhookSender> logger)
+{
+    public const string HttpClientName = "webhooks";
+    public WebhookRetryPolicy Policy { get; init; } = WebhookRetryPolicy.Default;
+
+    public async Task<DeliveryStatus> AttemptAsync(Guid deliveryId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, ct);
+        if (delivery is null || delivery.Status != DeliveryStatus.Pending) return delivery?.Status ?? DeliveryStatus.GaveUp;
+        var hook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == delivery.WebhookId, ct);
+        if (hook is null)
+        {
+            delivery.Status = DeliveryStatus.GaveUp;
+            delivery.LastError = "The webhook was deleted.";
+            await db.SaveChangesAsync(ct);
+            return delivery.Status;
+        }
+
+        var body = Encoding.UTF8.GetBytes(delivery.Body);
+        var attempt = new WebhookAttempt { DeliveryId = delivery.Id, Number = delivery.Attempts + 1, At = clock.GetUtcNow().UtcDateTime };
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, hook.Url) { Content = new ByteArrayContent(body) };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/cloudevents+json") { CharSet = "utf-8" };
+            request.Headers.Add(WebhookSignature.Header, WebhookSignature.Sign(secrets.Unprotect(hook.ProtectedSecret), body));
+            request.Headers.Add(WebhookSignature.EventIdHeader, delivery.EventId);
+            request.Headers.Add(WebhookSignature.DeliveryIdHeader, delivery.Id.ToString());
+            using var response = await httpFactory.CreateClient(HttpClientName).SendAsync(request, ct);
+            attempt.StatusCode = (int)response.StatusCode;
+            if (!response.IsSuccessStatusCode) attempt.Error = $"The receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            attempt.Error = ex is TaskCanceledException ? "The receiver did not answer in time." : ex.Message;
+        }
+        attempt.DurationMs = watch.Elapsed.TotalMilliseconds;
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        delivery.Attempts = attempt.Number;
+        delivery.LastStatusCode = attempt.StatusCode;
+        delivery.LastError = attempt.Error;
+        db.WebhookAttempts.Add(attempt);
+        if (attempt.Error is null)
+        {
+            delivery.Status = DeliveryStatus.Delivered;
+            delivery.DeliveredAt = now;
+            delivery.NextAttemptAt = null;
+        }
+        else if (Policy.NextAttempt(delivery.CreatedAt, delivery.Attempts, now, Random.Shared.NextDouble()) is { } next)
+        {
+            delivery.NextAttemptAt = next;
+        }
+        else
+        {
+            delivery.Status = DeliveryStatus.GaveUp;
+            delivery.NextAttemptAt = null;
+            logger.LogWarning("Webhook {Webhook} gave up on event {EventId} after {Attempts} attempts; the delivery is kept for redelivery",
+                hook.Name, delivery.EventId, delivery.Attempts);
+        }
+        await db.SaveChangesAsync(ct);
+        if (delivery is { Status: DeliveryStatus.Pending, NextAttemptAt: { } at }) queue.DeliverAt(delivery.Id, at);
+        return delivery.Status;
+    }
+
+    /// <summary>Re-queues deliveries whose scheduled attempt is overdue (a job lost to a crash between save and enqueue).</summary>
+    public async Task<int> RequeueOverdueAsync(TimeSpan grace, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var cutoff = clock.GetUtcNow().UtcDateTime - grace;
+        var overdue = await db.WebhookDeliveries
+            .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt != null && d.NextAttemptAt < cutoff)
+            .Select(d => d.Id).ToListAsync(ct);
+        foreach (var id in overdue) queue.DeliverNow(id);
+        return overdue.Count;
+    }
+}
