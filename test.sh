@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs what the tests need (when missing), builds, and runs every test project.
+# Prints per-assembly results and, last, the plain total line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi; }
+apt_updated=0
+need_pkg() { # need_pkg <command-or-path> <debian-package>
+  if [ -x "$1" ] || command -v "$1" >/dev/null 2>&1; then return 0; fi
+  echo "test.sh: installing $2 from Debian's packages"
+  if [ $apt_updated = 0 ]; then as_root apt-get update -qq -o DPkg::Lock::Timeout=300 >/dev/null; apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 "$2" >/dev/null
+}
+
+# Browser tests drive Debian's Chromium through Playwright (no browser download).
+need_pkg /usr/bin/chromium chromium
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+results="$(pwd)/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+
+echo "test.sh: building"
+if ! dotnet build OpsConsole.sln -c Release -v quiet -nologo; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+projects=$(find tests -name '*.Tests.csproj' | sort)
+failed_runs=0
+for p in $projects; do
+  name=$(basename "$p" .csproj)
+  echo "test.sh: running $name"
+  dotnet test "$p" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results/$name" || failed_runs=$((failed_runs + 1))
+done
+
+passed=0; failed=0
+for p in $projects; do
+  name=$(basename "$p" .csproj)
+  trx="$results/$name/$name.trx"
+  if [ ! -f "$trx" ]; then echo "test.sh: $name produced no results"; failed=$((failed + 1)); continue; fi
+  counters=$(grep -o '<Counters [^>]*' "$trx")
+  p_=$(echo "$counters" | grep -o ' passed="[0-9]*"' | grep -o '[0-9]*')
+  f_=$(echo "$counters" | grep -o ' failed="[0-9]*"' | grep -o '[0-9]*')
+  e_=$(echo "$counters" | grep -o ' error="[0-9]*"' | grep -o '[0-9]*')
+  echo "test.sh: $name: ${p_:-0} passed, $(( ${f_:-0} + ${e_:-0} )) failed"
+  passed=$((passed + ${p_:-0})); failed=$((failed + ${f_:-0} + ${e_:-0}))
+done
+if [ "$failed" = 0 ] && [ "$failed_runs" != 0 ]; then failed=$failed_runs; fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

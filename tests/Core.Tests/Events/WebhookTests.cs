@@ -1,0 +1,254 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Events.Webhooks;
+using OpsConsole.Core.Persistence;
+using OpsConsole.Core.Tests.Shared;
+
+namespace OpsConsole.Core.Tests.Events;
+
+public sealed class WebhookTests
+{
+    private static readonly Actor Admin = new("admin", new HashSet<string>(Roles.All), "corr-w");
+
+    [Fact]
+    public void Signature_is_HMAC_SHA256_over_the_body_in_hex()
+    {
+        var body = Encoding.UTF8.GetBytes("The quick brown fox jumps over the lazy dog");
+        var signature = WebhookSignature.Sign("key", body);
+        Assert.Equal("sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8", signature);
+        Assert.True(WebhookSignature.IsValid("key", body, signature));
+        Assert.False(WebhookSignature.IsValid("other-key", body, signature));
+        Assert.False(WebhookSignature.IsValid("key", Encoding.UTF8.GetBytes("tampered"), signature));
+    }
+
+    [Fact]
+    public void Retries_back_off_exponentially_up_to_an_hour_then_give_up_after_a_day()
+    {
+        var policy = WebhookRetryPolicy.Default;
+        var created = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        TimeSpan DelayAfter(int failures, TimeSpan age) => policy.NextAttempt(created, failures, created + age)!.Value - (created + age);
+
+        Assert.Equal(TimeSpan.FromSeconds(30), DelayAfter(1, TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromSeconds(60), DelayAfter(2, TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromSeconds(120), DelayAfter(3, TimeSpan.Zero));
+        Assert.Equal(TimeSpan.FromHours(1), DelayAfter(20, TimeSpan.FromHours(2)));
+        // The last attempt is at the one-day mark, not beyond it; after that, none.
+        Assert.Equal(created + TimeSpan.FromDays(1), policy.NextAttempt(created, 30, created + TimeSpan.FromHours(23.9)));
+        Assert.Null(policy.NextAttempt(created, 31, created + TimeSpan.FromDays(1)));
+    }
+
+    [Theory]
+    [InlineData("", "", "deploy.started", "checkout/prod", true)]
+    [InlineData("deploy.*", "", "deploy.completed", "checkout/prod", true)]
+    [InlineData("deploy.*", "", "rollback.executed", "checkout/prod", false)]
+    [InlineData("rollback.executed incident.opened", "", "incident.opened", "x", true)]
+    [InlineData("", "checkout/", "deploy.started", "catalog/prod", false)]
+    [InlineData("", "checkout/", "deploy.started", "checkout/prod", true)]
+    public void Subscriptions_match_event_types_and_subject_prefixes(string types, string prefix, string type, string subject, bool expected)
+    {
+        var hook = new WebhookSubscription { Name = "n", Url = "http://x/", EventTypes = types, SubjectPrefix = prefix, ProtectedSecret = "p", CreatedBy = "a" };
+        Assert.Equal(expected, hook.Matches(type, subject));
+    }
+
+    [Theory]
+    [InlineData("ftp://example.test/hook")]
+    [InlineData("not a url")]
+    [InlineData("/relative/path")]
+    [InlineData("http://user:pass@example.test/hook")]
+    public async Task A_webhook_url_that_is_not_plain_http_or_https_is_refused_and_nothing_is_written(string url)
+    {
+        await using var store = await TestStore.CreateAsync(s => s.AddSingleton<IWebhookQueue>(new RecordingQueue()).AddScoped<WebhookRegistry>());
+        await using var scope = store.Services.CreateAsyncScope();
+        var registry = scope.ServiceProvider.GetRequiredService<WebhookRegistry>();
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => registry.CreateAsync(Admin, "hook", url, null, null, null));
+        Assert.True(error.Errors.ContainsKey("url"));
+        await using var db = store.NewContext();
+        Assert.Equal(0, await db.Webhooks.CountAsync());
+        Assert.Equal(0, await db.AuditEntries.CountAsync());
+    }
+
+    [Fact]
+    public async Task Only_admins_may_add_webhooks()
+    {
+        await using var store = await TestStore.CreateAsync(s => s.AddSingleton<IWebhookQueue>(new RecordingQueue()).AddScoped<WebhookRegistry>());
+        await using var scope = store.Services.CreateAsyncScope();
+        var registry = scope.ServiceProvider.GetRequiredService<WebhookRegistry>();
+        var viewer = new Actor("vic", new HashSet<string> { Roles.Viewer, Roles.OnCall }, "c");
+        await Assert.ThrowsAsync<AccessDeniedException>(() => registry.CreateAsync(viewer, "hook", "http://example.test/", null, null, null));
+    }
+
+    [Fact]
+    public async Task Deliveries_are_signed_retried_after_failure_and_logged()
+    {
+        await using var receiver = await Receiver.StartAsync(failFirst: 1);
+        var queue = new RecordingQueue();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, clock));
+        var (hookId, secret) = await AddWebhookAsync(store, receiver.Url);
+        var eventId = await EmitAndRelayAsync(store);
+
+        var deliveryId = Assert.Single(queue.Now);
+        var sender = store.Services.GetRequiredService<WebhookSender>();
+        Assert.Equal(DeliveryStatus.Pending, await sender.AttemptAsync(deliveryId, CancellationToken.None));
+        var (retryId, retryAt) = Assert.Single(queue.Scheduled);
+        Assert.Equal(deliveryId, retryId);
+        Assert.InRange(retryAt - clock.GetUtcNow().UtcDateTime, TimeSpan.FromSeconds(24), TimeSpan.FromSeconds(36));
+
+        clock.Advance(TimeSpan.FromSeconds(40));
+        Assert.Equal(DeliveryStatus.Delivered, await sender.AttemptAsync(deliveryId, CancellationToken.None));
+
+        Assert.Equal(2, receiver.Requests.Count);
+        foreach (var r in receiver.Requests)
+        {
+            Assert.True(WebhookSignature.IsValid(secret, r.Body, r.Signature), "each attempt carries a valid signature over its exact body");
+            Assert.Equal(eventId, r.EventId);
+            Assert.StartsWith("application/cloudevents+json", r.ContentType);
+        }
+        await using var db = store.NewContext();
+        var delivery = await db.WebhookDeliveries.Include(d => d.AttemptLog).SingleAsync(d => d.WebhookId == hookId);
+        Assert.Equal([500, 200], delivery.AttemptLog.OrderBy(a => a.Number).Select(a => a.StatusCode ?? 0));
+        Assert.NotNull(delivery.DeliveredAt);
+
+        // A delivered event is not sent again, even if its job runs twice.
+        Assert.Equal(DeliveryStatus.Delivered, await sender.AttemptAsync(deliveryId, CancellationToken.None));
+        Assert.Equal(2, receiver.Requests.Count);
+    }
+
+    [Fact]
+    public async Task An_event_that_fails_for_a_day_is_kept_as_gave_up_and_can_be_redelivered()
+    {
+        await using var receiver = await Receiver.StartAsync(failFirst: int.MaxValue);
+        var queue = new RecordingQueue();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, clock));
+        await AddWebhookAsync(store, receiver.Url);
+        await EmitAndRelayAsync(store);
+        var deliveryId = Assert.Single(queue.Now);
+        var sender = store.Services.GetRequiredService<WebhookSender>();
+
+        var status = DeliveryStatus.Pending;
+        var attempts = 0;
+        while (status == DeliveryStatus.Pending && attempts < 100)
+        {
+            status = await sender.AttemptAsync(deliveryId, CancellationToken.None);
+            attempts++;
+            if (queue.Scheduled.LastOrDefault() is var (_, at) && at > clock.GetUtcNow().UtcDateTime) clock.SetUtcNow(new DateTimeOffset(at));
+        }
+        Assert.Equal(DeliveryStatus.GaveUp, status);
+        Assert.InRange(attempts, 5, 60);
+        await using (var db = store.NewContext())
+        {
+            var kept = await db.WebhookDeliveries.SingleAsync();
+            Assert.Equal(attempts, kept.Attempts);
+            Assert.Contains("500", kept.LastError);
+            Assert.False(string.IsNullOrEmpty(kept.Body));
+        }
+
+        await using var scope = store.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<WebhookRegistry>().RedeliverAsync(Admin, deliveryId);
+        Assert.Equal(2, queue.Now.Count(id => id == deliveryId));
+    }
+
+    [Fact]
+    public async Task Relaying_an_event_twice_owes_each_webhook_one_delivery()
+    {
+        var queue = new RecordingQueue();
+        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, TimeProvider.System));
+        await AddWebhookAsync(store, "http://127.0.0.1:9/never");
+        await EmitAndRelayAsync(store);
+        await using (var db = store.NewContext())
+            await db.OutboxEvents.ExecuteUpdateAsync(u => u.SetProperty(e => e.RelayedAt, (DateTime?)null)); // as if the mark was lost in a crash
+        await RelayAsync(store);
+        await using var check = store.NewContext();
+        Assert.Equal(1, await check.WebhookDeliveries.CountAsync());
+    }
+
+    private static void ConfigureSending(IServiceCollection s, RecordingQueue queue, TimeProvider clock)
+    {
+        s.AddSingleton<IWebhookQueue>(queue);
+        s.AddSingleton(clock);
+        s.AddHttpClient(WebhookSender.HttpClientName);
+        s.AddSingleton<WebhookSender>();
+        s.AddScoped<WebhookRegistry>();
+        s.AddSingleton<WebhookSink>();
+    }
+
+    private static async Task<(Guid Id, string Secret)> AddWebhookAsync(TestStore store, string url)
+    {
+        await using var scope = store.Services.CreateAsyncScope();
+        var created = await scope.ServiceProvider.GetRequiredService<WebhookRegistry>().CreateAsync(Admin, "receiver", url, null, ["deploy.*"], null);
+        return (created.Webhook.Id, created.Secret);
+    }
+
+    private static async Task<string> EmitAndRelayAsync(TestStore store)
+    {
+        string id;
+        await using (var db = store.NewContext())
+        {
+            id = store.Services.GetRequiredService<EventOutbox>().Add(db, Admin, EventTypes.DeployStarted, "checkout/prod", new { version = "2.0.0" }).Id;
+            await db.SaveChangesAsync();
+        }
+        await RelayAsync(store);
+        return id;
+    }
+
+    private static Task<int> RelayAsync(TestStore store) =>
+        new OutboxRelay(store.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>(), [store.Services.GetRequiredService<WebhookSink>()], NullLogger<OutboxRelay>.Instance)
+            .RelayPendingAsync(CancellationToken.None);
+
+    private sealed class RecordingQueue : IWebhookQueue
+    {
+        public List<Guid> Now { get; } = [];
+        public List<(Guid Id, DateTime At)> Scheduled { get; } = [];
+        public void DeliverNow(Guid deliveryId) => Now.Add(deliveryId);
+        public void DeliverAt(Guid deliveryId, DateTime whenUtc) => Scheduled.Add((deliveryId, whenUtc));
+    }
+
+    /// <summary>A real HTTP endpoint on loopback that answers 500 for the first N requests, then 200.</summary>
+    private sealed class Receiver : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+        public ConcurrentQueue<(byte[] Body, string? Signature, string? EventId, string? ContentType)> RequestsQueue { get; } = new();
+        public List<(byte[] Body, string? Signature, string? EventId, string? ContentType)> Requests => [.. RequestsQueue];
+        public string Url { get; private set; } = "";
+
+        private Receiver(WebApplication app) => _app = app;
+
+        public static async Task<Receiver> StartAsync(int failFirst)
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+            var app = builder.Build();
+            var receiver = new Receiver(app);
+            var count = 0;
+            app.MapPost("/hook", async (HttpContext ctx) =>
+            {
+                using var ms = new MemoryStream();
+                await ctx.Request.Body.CopyToAsync(ms);
+                receiver.RequestsQueue.Enqueue((ms.ToArray(), ctx.Request.Headers[WebhookSignature.Header].ToString(),
+                    ctx.Request.Headers[WebhookSignature.EventIdHeader].ToString(), ctx.Request.ContentType));
+                return Interlocked.Increment(ref count) <= failFirst ? Results.StatusCode(500) : Results.Ok();
+            });
+            await app.StartAsync();
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            receiver.Url = address.TrimEnd('/') + "/hook";
+            return receiver;
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    }
+}
