@@ -21,6 +21,15 @@ using OpsConsole.Core.Events.Webhooks;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
+if (!File.Exists(Path.Combine(builder.Environment.ContentRootPath, "appsettings.json")))
+{
+    // Started from another folder (e.g. `dotnet path/to/OpsConsole.Console.dll`): read the settings
+    // beside the binaries, with the lowest precedence so environment variables and arguments still win.
+    builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Json.JsonConfigurationSource
+    {
+        FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory), Path = "appsettings.json", Optional = true,
+    });
+}
 
 // Serve framework and library static assets (blazor.web.js, MudBlazor) also when started outside
 // the launch profile, e.g. `dotnet bin/.../OpsConsole.Console.dll` in Production.
