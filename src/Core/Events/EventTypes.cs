@@ -16,6 +16,10 @@ public static class EventTypes
     public const string DeployStarted = "deploy.started";
     public const string DeployCompleted = "deploy.completed";
     public const string RollbackExecuted = "rollback.executed";
+    public const string RolloutStepChanged = "rollout.step.changed";
+    public const string AnalysisFailed = "analysis.failed";
+    public const string RolloutRequested = "rollout.requested";
+    public const string RolloutAction = "rollout.action";
     public const string MigrationApplied = "migration.applied";
     public const string IncidentOpened = "incident.opened";
 }

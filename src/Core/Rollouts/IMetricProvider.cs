@@ -1,0 +1,96 @@
+using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Rollouts.Analysis;
+
+namespace OpsConsole.Core.Rollouts;
+
+/// <summary>The value of one measurement, or why there is none (an error, or too little traffic to judge).</summary>
+public sealed record MetricValue(double? Value, string? Error = null, bool TooFewRequests = false)
+{
+    public static MetricValue Of(double value) => new(value);
+    public static MetricValue Failed(string error) => new(null, error);
+}
+
+/// <summary>Takes a measurement for a metric of a revision.</summary>
+public interface IMetricProvider
+{
+    Task<MetricValue> MeasureAsync(AnalysisMetric metric, ServiceEnvironment target, string revision, CancellationToken ct);
+}
+
+/// <summary>
+/// Reads the built-in ingress metrics through the cluster adapter, and HTTP JSON checks with an
+/// HttpClient. The window of an ingress measurement is the metric's interval.
+/// </summary>
+public sealed class ClusterMetricProvider(IClusterAdapter cluster, IHttpClientFactory http) : IMetricProvider
+{
+    public const string HttpClientName = "analysis";
+
+    public async Task<MetricValue> MeasureAsync(AnalysisMetric metric, ServiceEnvironment target, string revision, CancellationToken ct)
+    {
+        if (metric.Source == MetricSource.HttpJson) return await MeasureHttpAsync(metric, ct);
+        var m = await cluster.GetRevisionMetricsAsync(target, revision, metric.Interval, ct);
+        if (m.Requests < Math.Max(1, metric.MinimumRequests))
+            return new MetricValue(null, $"{m.Requests} requests in {Durations.Format(metric.Interval)}, fewer than the {Math.Max(1, metric.MinimumRequests)} needed to judge", TooFewRequests: true);
+        double? value = metric.Source switch
+        {
+            MetricSource.IngressSuccessRate => m.SuccessRate,
+            MetricSource.IngressErrorRate => m.ErrorRate,
+            MetricSource.IngressLatencyP50Ms => m.LatencyP50Ms,
+            MetricSource.IngressLatencyP90Ms => m.LatencyP90Ms,
+            MetricSource.IngressLatencyP99Ms => m.LatencyP99Ms,
+            _ => null,
+        };
+        return value is { } v ? MetricValue.Of(v) : MetricValue.Failed("The ingress reported no value.");
+    }
+
+    private async Task<MetricValue> MeasureHttpAsync(AnalysisMetric metric, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.CreateClient(HttpClientName).GetAsync(metric.Url, ct);
+            if (!response.IsSuccessStatusCode) return MetricValue.Failed($"{metric.Url} answered {(int)response.StatusCode}.");
+            using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            return JsonPathNumber.Read(doc.RootElement, metric.JsonPath!) is { } v
+                ? MetricValue.Of(v)
+                : MetricValue.Failed($"No number at {metric.JsonPath} in the answer of {metric.Url}.");
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        {
+            return MetricValue.Failed(ex.Message);
+        }
+    }
+}
+
+/// <summary>A minimal JSON path for numbers: <c>$.a.b[0].c</c>.</summary>
+public static class JsonPathNumber
+{
+    public static double? Read(System.Text.Json.JsonElement root, string path)
+    {
+        var p = path.Trim();
+        if (p.StartsWith('$')) p = p[1..];
+        var current = root;
+        foreach (var raw in p.Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var part = raw;
+            var index = -1;
+            var bracket = part.IndexOf('[');
+            if (bracket >= 0 && part.EndsWith(']') && int.TryParse(part[(bracket + 1)..^1], out var i)) { index = i; part = part[..bracket]; }
+            if (part.Length > 0)
+            {
+                if (current.ValueKind != System.Text.Json.JsonValueKind.Object || !current.TryGetProperty(part, out current)) return null;
+            }
+            if (index >= 0)
+            {
+                if (current.ValueKind != System.Text.Json.JsonValueKind.Array || index >= current.GetArrayLength()) return null;
+                current = current[index];
+            }
+        }
+        return current.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.Number => current.GetDouble(),
+            System.Text.Json.JsonValueKind.True => 1,
+            System.Text.Json.JsonValueKind.False => 0,
+            System.Text.Json.JsonValueKind.String when double.TryParse(current.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) => d,
+            _ => null,
+        };
+    }
+}

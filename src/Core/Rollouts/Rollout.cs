@@ -1,0 +1,106 @@
+using System.Text.Json;
+using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Rollouts.Analysis;
+
+namespace OpsConsole.Core.Rollouts;
+
+/// <summary>Argo Rollouts' phases: Progressing, Paused, Healthy (done), Degraded (failed), Aborted (rolled back).</summary>
+public enum RolloutPhase { Progressing, Paused, Healthy, Degraded, Aborted }
+
+/// <summary>
+/// One attempt to move a service in an environment to a new version: the desired state the
+/// reconciler drives the cluster towards, and how far it got. Persisted; a restart resumes from it.
+/// </summary>
+public sealed class Rollout
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public required string Service { get; set; }
+    public required string Environment { get; set; }
+    public required string Version { get; set; }
+    /// <summary>The new revision's name (version plus config hash).</summary>
+    public required string Revision { get; set; }
+    public string ConfigJson { get; set; } = "{}";
+    public int Instances { get; set; } = 1;
+    /// <summary>The revision that served before this rollout; traffic returns to it on abort.</summary>
+    public string? StableRevision { get; set; }
+    public string? StableVersion { get; set; }
+    public required string StrategyJson { get; set; }
+
+    public RolloutPhase Phase { get; set; } = RolloutPhase.Progressing;
+    public int CurrentStepIndex { get; set; }
+    public DateTime StepStartedAt { get; set; }
+    /// <summary>When this attempt began: the start, or the last retry.</summary>
+    public DateTime AttemptStartedAt { get; set; }
+    /// <summary>Percent of traffic on the new revision as last set.</summary>
+    public int CanaryWeight { get; set; }
+    /// <summary>Why the rollout is paused: a timed pause, a pause until promoted, an inconclusive analysis, or a person.</summary>
+    public string? PauseReason { get; set; }
+    public bool PausedByUser { get; set; }
+    public string? Message { get; set; }
+    public string? AbortReason { get; set; }
+    public bool PromoteFullRequested { get; set; }
+
+    // Blue/green
+    public bool Switched { get; set; }
+    public DateTime? PreviewReadyAt { get; set; }
+
+    /// <summary>An old revision to scale down once the delay has passed, after success or abort.</summary>
+    public string? ScaleDownRevision { get; set; }
+    public DateTime? ScaleDownAt { get; set; }
+
+    public required string CreatedBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    /// <summary>Optimistic concurrency: two reconcilers never both write a tick.</summary>
+    public long Generation { get; set; }
+
+    public List<AnalysisRun> AnalysisRuns { get; set; } = [];
+
+    public ServiceEnvironment Target => new(Service, Environment);
+    public bool IsFinished => Phase is RolloutPhase.Healthy or RolloutPhase.Aborted or RolloutPhase.Degraded;
+
+    public RolloutStrategy Strategy => RolloutStrategy.Parse(JsonDocument.Parse(StrategyJson).RootElement);
+
+    public IReadOnlyDictionary<string, string> Config =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(ConfigJson) ?? [];
+
+    /// <summary>Traffic per revision as the rollout last set it.</summary>
+    public IReadOnlyDictionary<string, int> Weights =>
+        StableRevision is null || StableRevision == Revision ? new Dictionary<string, int> { [Revision] = 100 }
+        : CanaryWeight >= 100 ? new Dictionary<string, int> { [Revision] = 100 }
+        : CanaryWeight <= 0 ? new Dictionary<string, int> { [StableRevision] = 100 }
+        : new Dictionary<string, int> { [StableRevision] = 100 - CanaryWeight, [Revision] = CanaryWeight };
+}
+
+public enum AnalysisRunKind { Step, Background, PrePromotion, PostPromotion }
+
+/// <summary>One run of an analysis template against a rollout's new revision, with every measurement.</summary>
+public sealed class AnalysisRun
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid RolloutId { get; set; }
+    public AnalysisRunKind Kind { get; set; }
+    public int? StepIndex { get; set; }
+    public required string TemplateName { get; set; }
+    public int TemplateVersion { get; set; }
+    public required string TemplateJson { get; set; }
+    public AnalysisPhase Phase { get; set; } = AnalysisPhase.Running;
+    public DateTime StartedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    /// <summary>Which metric decided the outcome and why, when it did not succeed.</summary>
+    public string? Message { get; set; }
+    public List<AnalysisMeasurement> Measurements { get; set; } = [];
+}
+
+/// <summary>A stored measurement (the chart's points), with the thresholds in force.</summary>
+public sealed class AnalysisMeasurement
+{
+    public long Id { get; set; }
+    public Guid AnalysisRunId { get; set; }
+    public required string Metric { get; set; }
+    public DateTime At { get; set; }
+    public double? Value { get; set; }
+    public MeasurementPhase Phase { get; set; }
+    public string? Message { get; set; }
+}

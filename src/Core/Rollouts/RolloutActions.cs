@@ -1,0 +1,114 @@
+using OpsConsole.Core.Access;
+
+namespace OpsConsole.Core.Rollouts;
+
+/// <summary>What a person can do to a running rollout.</summary>
+public enum RolloutAction { Promote, PromoteFull, Pause, Resume, Abort, Retry, Skip }
+
+/// <summary>
+/// The rules for manual actions: who may take them and in which phase. OnCall and ReleaseManager
+/// may act on a rollout; promoting to full traffic at once needs a ReleaseManager.
+/// </summary>
+public static class RolloutActions
+{
+    public static readonly IReadOnlyDictionary<string, RolloutAction> ByRouteName = new Dictionary<string, RolloutAction>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["promote"] = RolloutAction.Promote, ["promote-full"] = RolloutAction.PromoteFull, ["pause"] = RolloutAction.Pause,
+        ["resume"] = RolloutAction.Resume, ["abort"] = RolloutAction.Abort, ["retry"] = RolloutAction.Retry, ["skip"] = RolloutAction.Skip,
+    };
+
+    public static string[] RolesFor(RolloutAction action) =>
+        action == RolloutAction.PromoteFull ? [Roles.ReleaseManager] : [Roles.OnCall, Roles.ReleaseManager];
+
+    public static string RouteName(RolloutAction action) => ByRouteName.First(kv => kv.Value == action).Key;
+
+    /// <summary>Applies the action to the stored state (the next tick acts on the cluster), except abort, which acts at once.</summary>
+    public static async Task<IReadOnlyList<RolloutEvent>> ApplyAsync(Rollout r, RolloutAction action, Actor actor, RolloutEngine engine, DateTime now, CancellationToken ct = default)
+    {
+        actor.Require($"{RouteName(action)} rollouts", RolesFor(action));
+        var events = new List<RolloutEvent>();
+        var strategy = r.Strategy;
+        switch (action)
+        {
+            case RolloutAction.Promote:
+                RequireActive(r, action);
+                if (strategy.BlueGreen is not null) r.PromoteFullRequested = true;
+                else NextStep(r, now);
+                break;
+            case RolloutAction.Skip:
+                RequireActive(r, action);
+                if (strategy.Canary is null) throw new ConflictException("Skip moves a canary past its current step; a blue/green rollout has no steps. Use promote.");
+                NextStep(r, now);
+                break;
+            case RolloutAction.PromoteFull:
+                RequireActive(r, action);
+                r.PromoteFullRequested = true;
+                r.Phase = RolloutPhase.Progressing;
+                r.PausedByUser = false;
+                break;
+            case RolloutAction.Pause:
+                if (r.Phase != RolloutPhase.Progressing) throw new ConflictException($"Only a progressing rollout can be paused; this one is {r.Phase}.");
+                r.Phase = RolloutPhase.Paused;
+                r.PausedByUser = true;
+                r.PauseReason = $"Paused by {actor.Name}.";
+                r.Message = r.PauseReason;
+                break;
+            case RolloutAction.Resume:
+                if (r.Phase != RolloutPhase.Paused) throw new ConflictException($"Only a paused rollout can be resumed; this one is {r.Phase}.");
+                if (!r.PausedByUser) throw new ConflictException($"This rollout waits at a step ({r.PauseReason}); promote it to go on.");
+                r.Phase = RolloutPhase.Progressing;
+                r.PausedByUser = false;
+                r.PauseReason = null;
+                r.Message = $"Resumed by {actor.Name}.";
+                break;
+            case RolloutAction.Abort:
+                RequireActive(r, action);
+                await engine.AbortAsync(r, $"aborted by {actor.Name}", null, events, now, ct, by: actor.Name);
+                break;
+            case RolloutAction.Retry:
+                if (r.Phase is not (RolloutPhase.Aborted or RolloutPhase.Degraded))
+                    throw new ConflictException($"Only an aborted or degraded rollout can be retried; this one is {r.Phase}.");
+                r.Phase = RolloutPhase.Progressing;
+                r.CurrentStepIndex = 0;
+                r.CanaryWeight = 0;
+                r.Switched = false;
+                r.PreviewReadyAt = null;
+                r.AbortReason = null;
+                r.CompletedAt = null;
+                r.PauseReason = null;
+                r.PausedByUser = false;
+                r.AttemptStartedAt = now;
+                r.StepStartedAt = now;
+                r.Message = $"Retried by {actor.Name}.";
+                break;
+        }
+        r.UpdatedAt = now;
+        events.Add(new RolloutEvent(Events.EventTypes.RolloutAction, new
+        {
+            rolloutId = r.Id, service = r.Service, environment = r.Environment, version = r.Version,
+            action = RouteName(action), by = actor.Name, phase = r.Phase.ToString(), step = r.CurrentStepIndex,
+        }));
+        return events;
+    }
+
+    private static void RequireActive(Rollout r, RolloutAction action)
+    {
+        if (r.IsFinished)
+            throw new ConflictException($"The rollout is {r.Phase}: '{RouteName(action)}' needs a progressing or paused rollout." +
+                                        (r.Phase is RolloutPhase.Aborted or RolloutPhase.Degraded ? " Retry it first." : ""));
+    }
+
+    private static void NextStep(Rollout r, DateTime now)
+    {
+        foreach (var run in r.AnalysisRuns.Where(a => a.Kind == AnalysisRunKind.Step && a.StepIndex == r.CurrentStepIndex))
+            AnalysisRunner.Stop(run, now, "Skipped by a person.");
+        // An inconclusive background analysis is overridden by promoting past it; a new one starts.
+        foreach (var run in r.AnalysisRuns.Where(a => a.Kind == AnalysisRunKind.Background && a.Phase == Analysis.AnalysisPhase.Inconclusive))
+            run.StartedAt = DateTime.MinValue;
+        r.CurrentStepIndex++;
+        r.StepStartedAt = now;
+        r.Phase = RolloutPhase.Progressing;
+        r.PausedByUser = false;
+        r.PauseReason = null;
+    }
+}

@@ -1,0 +1,108 @@
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Cluster;
+
+namespace OpsConsole.Core.Tests.Rollouts;
+
+/// <summary>
+/// A fake cluster held in memory, for the engine's unit tests (the real local cluster is tested in
+/// Cluster.Tests). Revisions become ready at once unless <see cref="NeverReady"/> names them.
+/// </summary>
+public sealed class FakeClusterAdapter(TimeProvider clock) : IClusterAdapter
+{
+    private readonly Dictionary<ServiceEnvironment, Service> _services = [];
+    public HashSet<string> NeverReady { get; } = [];
+    public List<string> Calls { get; } = [];
+
+    private sealed class Service
+    {
+        public Dictionary<string, (RevisionSpec Spec, int Instances)> Revisions { get; } = [];
+        public TrafficSplit? Weights { get; set; }
+        public List<HeaderRoute> Routes { get; set; } = [];
+    }
+
+    public string Kind => "fake";
+
+    private Service Of(ServiceEnvironment t) => _services.TryGetValue(t, out var s) ? s : _services[t] = new Service();
+
+    public Task<Revision> DeployRevisionAsync(ServiceEnvironment target, RevisionSpec spec, CancellationToken ct = default)
+    {
+        var s = Of(target);
+        if (!s.Revisions.TryGetValue(spec.Name, out var existing) || existing.Instances != spec.Instances)
+        {
+            Calls.Add($"deploy {spec.Name} x{spec.Instances}");
+            s.Revisions[spec.Name] = (spec, spec.Instances);
+        }
+        return Task.FromResult(Observe(target, spec.Name));
+    }
+
+    public Task<Revision> ScaleRevisionAsync(ServiceEnvironment target, string revision, int instances, CancellationToken ct = default)
+    {
+        var s = Of(target);
+        if (!s.Revisions.TryGetValue(revision, out var r)) throw new NotFoundException($"Revision {revision}");
+        if (r.Instances != instances) Calls.Add($"scale {revision} x{instances}");
+        s.Revisions[revision] = (r.Spec, instances);
+        return Task.FromResult(Observe(target, revision));
+    }
+
+    public Task<TrafficRouting> SetWeightsAsync(ServiceEnvironment target, TrafficSplit split, CancellationToken ct = default)
+    {
+        var s = Of(target);
+        foreach (var name in split.Weights.Keys)
+            if (!s.Revisions.ContainsKey(name)) throw new NotFoundException($"Revision {name}");
+        if (!split.Equals(s.Weights)) Calls.Add($"weights {split}");
+        s.Weights = split;
+        return Task.FromResult(new TrafficRouting(s.Weights, s.Routes));
+    }
+
+    public Task<TrafficRouting> SetHeaderRoutesAsync(ServiceEnvironment target, IReadOnlyList<HeaderRoute> routes, CancellationToken ct = default)
+    {
+        var s = Of(target);
+        if (routes.Count != s.Routes.Count || routes.Zip(s.Routes).Any(p => p.First.Revision != p.Second.Revision))
+            Calls.Add("routes " + string.Join(",", routes.Select(r => r.Revision)));
+        s.Routes = [.. routes];
+        return Task.FromResult(new TrafficRouting(s.Weights, s.Routes));
+    }
+
+    public Task<IReadOnlyList<InstanceHealth>> GetInstanceHealthAsync(ServiceEnvironment target, string revision, CancellationToken ct = default) =>
+        Task.FromResult(_services.TryGetValue(target, out var s) && s.Revisions.ContainsKey(revision) ? Observe(target, revision).Instances : (IReadOnlyList<InstanceHealth>)[]);
+
+    public Task<RevisionMetrics> GetRevisionMetricsAsync(ServiceEnvironment target, string revision, TimeSpan window, CancellationToken ct = default)
+    {
+        var now = clock.GetUtcNow();
+        return Task.FromResult(new RevisionMetrics(target, revision, now - window, now, 0, 0, null, null, null));
+    }
+
+    public Task<bool> RemoveRevisionAsync(ServiceEnvironment target, string revision, CancellationToken ct = default)
+    {
+        var s = Of(target);
+        if (s.Weights?.WeightOf(revision) > 0) throw new ConflictException($"{revision} still has traffic");
+        var removed = s.Revisions.Remove(revision);
+        if (removed) Calls.Add($"remove {revision}");
+        return Task.FromResult(removed);
+    }
+
+    public Task<ServiceState?> GetServiceAsync(ServiceEnvironment target, CancellationToken ct = default) =>
+        Task.FromResult(_services.ContainsKey(target) ? State(target) : null);
+
+    public Task<IReadOnlyList<ServiceState>> ListServicesAsync(CancellationToken ct = default) =>
+        Task.FromResult((IReadOnlyList<ServiceState>)_services.Keys.Select(State).ToList());
+
+    public TrafficSplit? WeightsOf(ServiceEnvironment t) => Of(t).Weights;
+    public IReadOnlyList<HeaderRoute> RoutesOf(ServiceEnvironment t) => Of(t).Routes;
+    public int? InstancesOf(ServiceEnvironment t, string revision) => Of(t).Revisions.TryGetValue(revision, out var r) ? r.Instances : null;
+
+    private ServiceState State(ServiceEnvironment t)
+    {
+        var s = _services[t];
+        return new ServiceState(t, s.Revisions.Keys.Select(k => Observe(t, k)).ToList(), new TrafficRouting(s.Weights, s.Routes), null);
+    }
+
+    private Revision Observe(ServiceEnvironment t, string name)
+    {
+        var (spec, instances) = _services[t].Revisions[name];
+        var state = NeverReady.Contains(name) ? InstanceState.CrashLoopBackOff : InstanceState.Healthy;
+        var list = Enumerable.Range(0, instances).Select(i => new InstanceHealth($"{t.Service}-{t.Environment}-{name}-{i}", name, state, null, null, 0, clock.GetUtcNow(),
+            state == InstanceState.Healthy ? null : "exited with code 1")).ToList();
+        return new Revision(t, name, spec.Version, spec.Config, instances, list, clock.GetUtcNow());
+    }
+}
