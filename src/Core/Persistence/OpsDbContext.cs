@@ -4,6 +4,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Events.Webhooks;
+using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Core.Persistence;
 
@@ -19,6 +20,11 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<WebhookSubscription> Webhooks => Set<WebhookSubscription>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    public DbSet<DeployTarget> DeployTargets => Set<DeployTarget>();
+    public DbSet<Rollout> Rollouts => Set<Rollout>();
+    public DbSet<AnalysisRun> AnalysisRuns => Set<AnalysisRun>();
+    public DbSet<AnalysisMeasurement> AnalysisMeasurements => Set<AnalysisMeasurement>();
+    public DbSet<StoredAnalysisTemplate> AnalysisTemplates => Set<StoredAnalysisTemplate>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
@@ -71,6 +77,57 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
             e.Property(d => d.Status).HasConversion<string>();
             e.HasMany(d => d.AttemptLog).WithOne().HasForeignKey(a => a.DeliveryId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne<WebhookSubscription>().WithMany().HasForeignKey(d => d.WebhookId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        MapRollouts(b);
+    }
+
+    private static void MapRollouts(ModelBuilder b)
+    {
+        b.Entity<DeployTarget>(e =>
+        {
+            e.HasKey(t => new { t.Service, t.Environment });
+            e.Ignore(t => t.Target);
+            e.Ignore(t => t.StableConfig);
+        });
+        b.Entity<StoredAnalysisTemplate>(e =>
+        {
+            e.HasKey(t => new { t.Name, t.Version });
+            e.Ignore(t => t.Template);
+        });
+        b.Entity<Rollout>(e =>
+        {
+            e.HasKey(r => r.Id);
+            e.Property(r => r.Id).ValueGeneratedNever();
+            e.Property(r => r.Phase).HasConversion<string>().HasMaxLength(20);
+            e.Property(r => r.Generation).IsConcurrencyToken();
+            e.HasIndex(r => new { r.Service, r.Environment, r.CreatedAt });
+            // One rollout in flight per service and environment, enforced by the store itself.
+            e.HasIndex(r => new { r.Service, r.Environment }).IsUnique()
+                .HasFilter("\"Phase\" IN ('Progressing', 'Paused')").HasDatabaseName("IX_Rollouts_OneActivePerTarget");
+            e.HasIndex(r => r.Phase);
+            e.Ignore(r => r.Target);
+            e.Ignore(r => r.IsFinished);
+            e.Ignore(r => r.Strategy);
+            e.Ignore(r => r.Config);
+            e.Ignore(r => r.StableConfig);
+            e.Ignore(r => r.Weights);
+            e.HasMany(r => r.AnalysisRuns).WithOne().HasForeignKey(a => a.RolloutId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<AnalysisRun>(e =>
+        {
+            e.HasKey(a => a.Id);
+            // Ids are set by the domain; a run found through a rollout's navigation is then new (Added), not an update.
+            e.Property(a => a.Id).ValueGeneratedNever();
+            e.Property(a => a.Kind).HasConversion<string>().HasMaxLength(20);
+            e.Property(a => a.Phase).HasConversion<string>().HasMaxLength(20);
+            e.HasMany(a => a.Measurements).WithOne().HasForeignKey(m => m.AnalysisRunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<AnalysisMeasurement>(e =>
+        {
+            e.HasKey(m => m.Id);
+            e.Property(m => m.Phase).HasConversion<string>().HasMaxLength(20);
+            e.HasIndex(m => new { m.AnalysisRunId, m.At });
         });
     }
 

@@ -24,6 +24,7 @@ public sealed class Rollout
     /// <summary>The revision that served before this rollout; traffic returns to it on abort.</summary>
     public string? StableRevision { get; set; }
     public string? StableVersion { get; set; }
+    public string StableConfigJson { get; set; } = "{}";
     public required string StrategyJson { get; set; }
 
     public RolloutPhase Phase { get; set; } = RolloutPhase.Progressing;
@@ -61,6 +62,9 @@ public sealed class Rollout
     public bool IsFinished => Phase is RolloutPhase.Healthy or RolloutPhase.Aborted or RolloutPhase.Degraded;
 
     public RolloutStrategy Strategy => RolloutStrategy.Parse(JsonDocument.Parse(StrategyJson).RootElement);
+
+    public IReadOnlyDictionary<string, string> StableConfig =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(StableConfigJson) ?? [];
 
     public IReadOnlyDictionary<string, string> Config =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(ConfigJson) ?? [];

@@ -28,8 +28,10 @@ public sealed class RolloutEngine(IClusterAdapter cluster, AnalysisRunner analys
         if (r.IsFinished) return events;
 
         var strategy = r.Strategy;
+        await EnsureStableAsync(r, ct);
         var spec = new RevisionSpec(r.Version, InstancesFor(r, strategy), r.Config);
         var revision = await cluster.DeployRevisionAsync(r.Target, spec, ct);
+        await EnsureTrafficAsync(r, revision, ct);
         if (!revision.IsReady && now - r.AttemptStartedAt > strategy.ProgressDeadline && !(strategy.Canary is not null && r.CanaryWeight == 0 && spec.Instances == 0))
         {
             var why = revision.Instances.Select(i => i.LastError).FirstOrDefault(e => e is not null);
@@ -41,6 +43,27 @@ public sealed class RolloutEngine(IClusterAdapter cluster, AnalysisRunner analys
         else await TickBlueGreenAsync(r, strategy.BlueGreen!, revision, events, now, ct);
         r.UpdatedAt = now;
         return events;
+    }
+
+    /// <summary>
+    /// The stable revision keeps running while a rollout is in flight; after a console restart the
+    /// cluster may have lost it (local processes), so it is declared again (a no-op when present).
+    /// </summary>
+    private async Task EnsureStableAsync(Rollout r, CancellationToken ct)
+    {
+        if (r.StableRevision is null || r.StableVersion is null || r.StableRevision == r.Revision) return;
+        await cluster.DeployRevisionAsync(r.Target, new RevisionSpec(r.StableVersion, r.Instances, r.StableConfig), ct);
+    }
+
+    /// <summary>Re-asserts the split the rollout last set (a no-op unless the cluster lost it).</summary>
+    private async Task EnsureTrafficAsync(Rollout r, Revision revision, CancellationToken ct)
+    {
+        if (r.StableRevision is null || r.StableRevision == r.Revision) return;
+        var desired = r.CanaryWeight > 0 && revision.ReadyInstances > 0
+            ? TrafficSplit.Canary(r.StableRevision, r.Revision, Math.Min(100, r.CanaryWeight))
+            : TrafficSplit.AllTo(r.StableRevision);
+        var routing = (await cluster.GetServiceAsync(r.Target, ct))?.Routing;
+        if (routing?.Weights is null || !routing.Weights.Equals(desired)) await cluster.SetWeightsAsync(r.Target, desired, ct);
     }
 
     private static int InstancesFor(Rollout r, RolloutStrategy strategy)

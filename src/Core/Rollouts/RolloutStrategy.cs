@@ -125,6 +125,10 @@ public sealed record RolloutStrategy(CanaryStrategy? Canary, BlueGreenStrategy? 
         new SetWeightStep(100),
     ], BackgroundAnalysis: null), null);
 
+    /// <summary>Blue/green with a pre-promotion analysis and automatic promotion.</summary>
+    public static RolloutStrategy DemoBlueGreen(string template) =>
+        new(null, new BlueGreenStrategy(PrePromotionAnalysis: template, PostPromotionAnalysis: null, AutoPromotionEnabled: true));
+
     // ---- JSON ----
 
     public static RolloutStrategy Parse(JsonElement json)

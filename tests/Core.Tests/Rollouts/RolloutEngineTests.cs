@@ -273,6 +273,21 @@ public sealed class RolloutEngineTests
         Assert.Equal(RolloutPhase.Healthy, resumed.Phase);
     }
 
+    [Fact]
+    public async Task After_a_restart_that_lost_the_local_processes_the_tick_rebuilds_both_revisions_and_the_split()
+    {
+        var r = await StartAsync("""{"canary":{"steps":[{"setWeight":25},{"pause":{}}]}}""");
+        await RunUntilAsync(r, x => x.Phase == RolloutPhase.Paused);
+
+        var emptyCluster = new FakeClusterAdapter(_clock);
+        var engine = new RolloutEngine(emptyCluster, new AnalysisRunner(_metrics, _clock), _templates, _clock);
+        var events = await engine.TickAsync(JsonSerializer.Deserialize<Rollout>(JsonSerializer.Serialize(r))!);
+        Assert.Empty(events);
+        Assert.Equal(1, emptyCluster.InstancesOf(Checkout, "1.0.0"));
+        Assert.Equal(1, emptyCluster.InstancesOf(Checkout, "1.1.0"));
+        Assert.Equal(TrafficSplit.Canary("1.0.0", "1.1.0", 25), emptyCluster.WeightsOf(Checkout));
+    }
+
     private const string BlueGreen = """{"blueGreen":{"prePromotionAnalysis":"error-rate","postPromotionAnalysis":"error-rate","autoPromotionEnabled":true}}""";
 
     [Fact]

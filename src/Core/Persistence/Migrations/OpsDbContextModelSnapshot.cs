@@ -503,6 +503,265 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.ToTable("Webhooks");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisMeasurement", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("AnalysisRunId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("Value")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AnalysisRunId", "At");
+
+                    b.ToTable("AnalysisMeasurements");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("RolloutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("StepIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TemplateJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TemplateName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TemplateVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RolloutId");
+
+                    b.ToTable("AnalysisRuns");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.DeployTarget", b =>
+                {
+                    b.Property<string>("Service")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("DefaultStrategyJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Instances")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("StableConfigJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StableRevision")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StableVersion")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Service", "Environment");
+
+                    b.ToTable("DeployTargets");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.Rollout", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AbortReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AttemptStartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CanaryWeight")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ConfigJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CurrentStepIndex")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Instances")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Message")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PauseReason")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PausedByUser")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Phase")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PreviewReadyAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("PromoteFullRequested")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Revision")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ScaleDownAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ScaleDownRevision")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StableConfigJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StableRevision")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StableVersion")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StepStartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StrategyJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Switched")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Phase");
+
+                    b.HasIndex("Service", "Environment")
+                        .IsUnique()
+                        .HasDatabaseName("IX_Rollouts_OneActivePerTarget")
+                        .HasFilter("\"Phase\" IN ('Progressing', 'Paused')");
+
+                    b.HasIndex("Service", "Environment", "CreatedAt");
+
+                    b.ToTable("Rollouts");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.StoredAnalysisTemplate", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Json")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name", "Version");
+
+                    b.ToTable("AnalysisTemplates");
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -572,9 +831,37 @@ namespace OpsConsole.Core.Persistence.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisMeasurement", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Rollouts.AnalysisRun", null)
+                        .WithMany("Measurements")
+                        .HasForeignKey("AnalysisRunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisRun", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Rollouts.Rollout", null)
+                        .WithMany("AnalysisRuns")
+                        .HasForeignKey("RolloutId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Events.Webhooks.WebhookDelivery", b =>
                 {
                     b.Navigation("AttemptLog");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisRun", b =>
+                {
+                    b.Navigation("Measurements");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Rollouts.Rollout", b =>
+                {
+                    b.Navigation("AnalysisRuns");
                 });
 #pragma warning restore 612, 618
         }

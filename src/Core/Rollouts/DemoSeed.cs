@@ -1,0 +1,40 @@
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Rollouts;
+
+/// <summary>
+/// First-run content for rollouts: the built-in analysis templates always, and with the demo on,
+/// the services checkout, catalog and payments in dev, staging and prod at version 1.0.0, each with
+/// the demo canary as its default strategy.
+/// </summary>
+public static class DemoSeed
+{
+    public static readonly string[] Services = ["checkout", "catalog", "payments"];
+    public static readonly string[] Environments = ["dev", "staging", "prod"];
+    public const string InitialVersion = "1.0.0";
+
+    public static async Task EnsureAsync(OpsDbContext db, bool demo, DateTime now, CancellationToken ct = default)
+    {
+        if (!await db.AnalysisTemplates.AnyAsync(ct))
+        {
+            foreach (var t in DemoTemplates.All)
+                db.AnalysisTemplates.Add(new StoredAnalysisTemplate
+                {
+                    Name = t.Name, Version = 1, Json = System.Text.Json.JsonSerializer.Serialize(t), CreatedBy = "system", CreatedAt = now,
+                });
+        }
+        if (demo && !await db.DeployTargets.AnyAsync(ct))
+        {
+            var strategy = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate).ToJson();
+            foreach (var service in Services)
+            foreach (var environment in Environments)
+                db.DeployTargets.Add(new DeployTarget
+                {
+                    Service = service, Environment = environment, StableVersion = InitialVersion, StableRevision = InitialVersion,
+                    Instances = 1, DefaultStrategyJson = strategy, CreatedAt = now, UpdatedAt = now,
+                });
+        }
+        await db.SaveChangesAsync(ct);
+    }
+}

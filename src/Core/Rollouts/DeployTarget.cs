@@ -1,0 +1,48 @@
+using System.Text.Json;
+using OpsConsole.Core.Cluster;
+
+namespace OpsConsole.Core.Rollouts;
+
+/// <summary>
+/// A service in an environment the console deploys to, with the revision that is stable there now
+/// and the strategy a rollout uses when its request names none.
+/// </summary>
+public sealed class DeployTarget
+{
+    public required string Service { get; set; }
+    public required string Environment { get; set; }
+    public string? StableVersion { get; set; }
+    public string? StableRevision { get; set; }
+    public string StableConfigJson { get; set; } = "{}";
+    public int Instances { get; set; } = 1;
+    public required string DefaultStrategyJson { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    public ServiceEnvironment Target => new(Service, Environment);
+
+    public IReadOnlyDictionary<string, string> StableConfig =>
+        JsonSerializer.Deserialize<Dictionary<string, string>>(StableConfigJson) ?? [];
+}
+
+/// <summary>A stored, versioned analysis template: each save adds a version; rollouts use the latest.</summary>
+public sealed class StoredAnalysisTemplate
+{
+    public required string Name { get; set; }
+    public int Version { get; set; }
+    public required string Json { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+
+    public Analysis.AnalysisTemplate Template => JsonSerializer.Deserialize<Analysis.AnalysisTemplate>(Json)! with { Version = Version };
+}
+
+/// <summary>A snapshot of the latest version of every template, for one reconciler pass.</summary>
+public sealed class TemplateSnapshot(IEnumerable<StoredAnalysisTemplate> stored) : IAnalysisTemplates
+{
+    private readonly Dictionary<string, Analysis.AnalysisTemplate> _latest = stored
+        .GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.Version).First().Template);
+
+    public Analysis.AnalysisTemplate? Find(string name) => _latest.GetValueOrDefault(name);
+    public IEnumerable<Analysis.AnalysisTemplate> All => _latest.Values;
+}

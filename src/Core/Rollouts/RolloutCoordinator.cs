@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Audit;
+using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Rollouts;
+
+/// <summary>A second rollout for a target that already has one in flight. Maps to 409 with the running one's id.</summary>
+public sealed class RolloutInProgressException(Guid runningId, string target)
+    : Exception($"A rollout of {target} is already in flight ({runningId}); abort it or wait for it to finish.")
+{
+    public Guid RunningId { get; } = runningId;
+}
+
+/// <summary>Starts rollouts and applies people's actions to them; every change is audited and emitted.</summary>
+public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, RolloutEngine engine, TimeProvider clock)
+{
+    /// <summary>Strategies a request may name instead of giving one inline.</summary>
+    public static IReadOnlyList<string> NamedStrategies => ["default", "canary", "blueGreen"];
+
+    public async Task<Rollout> StartAsync(Actor actor, string? service, string? environment, string? version, JsonElement? strategy,
+        IReadOnlyDictionary<string, string>? config, CancellationToken ct = default)
+    {
+        actor.Require("start rollouts", Roles.OnCall, Roles.ReleaseManager);
+        var target = new ServiceEnvironment(service ?? "", environment ?? "");
+        var deployTarget = await db.DeployTargets.FirstOrDefaultAsync(t => t.Service == target.Service && t.Environment == target.Environment, ct)
+                           ?? throw new NotFoundException($"Service '{target.Service}' in environment '{target.Environment}'");
+        var spec = new RevisionSpec(version ?? "", deployTarget.Instances, config);
+        var chosen = await ResolveStrategyAsync(deployTarget, strategy, ct);
+        if (spec.Name == deployTarget.StableRevision)
+            throw new ConflictException($"{target} already runs {spec.Name}: there is nothing to roll out.");
+        if (await ActiveAsync(target, ct) is { } running) throw new RolloutInProgressException(running.Id, target.ToString());
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var rollout = new Rollout
+        {
+            Service = target.Service, Environment = target.Environment, Version = spec.Version, Revision = spec.Name,
+            ConfigJson = JsonSerializer.Serialize(spec.Config), Instances = deployTarget.Instances,
+            StableRevision = deployTarget.StableRevision, StableVersion = deployTarget.StableVersion, StableConfigJson = deployTarget.StableConfigJson,
+            StrategyJson = chosen.ToJson(), CreatedBy = actor.Name, CreatedAt = now, AttemptStartedAt = now, StepStartedAt = now, UpdatedAt = now,
+            Message = "Starting.",
+        };
+        db.Rollouts.Add(rollout);
+        // Config values may hold credentials: the audit trail and events carry the keys only.
+        var summary = new { rolloutId = rollout.Id, version = spec.Version, revision = spec.Name, strategy = chosen.Kind, configKeys = spec.Config.Keys, from = deployTarget.StableVersion };
+        AuditTrail.Record(db, actor, "rollout.start", $"{target}", after: summary);
+        outbox.Add(db, actor, EventTypes.DeployStarted, target.ToString(), new { rolloutId = rollout.Id, service = target.Service, environment = target.Environment,
+            version = spec.Version, revision = spec.Name, previousVersion = deployTarget.StableVersion, strategy = chosen.Kind, by = actor.Name });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Another request won the race; the store's unique index refused this one.
+            db.ChangeTracker.Clear();
+            if (await ActiveAsync(target, ct) is { } raced) throw new RolloutInProgressException(raced.Id, target.ToString());
+            throw;
+        }
+        return rollout;
+    }
+
+    public async Task<Rollout> ActAsync(Actor actor, Guid id, RolloutAction action, CancellationToken ct = default)
+    {
+        actor.Require($"{RolloutActions.RouteName(action)} rollouts", RolloutActions.RolesFor(action));
+        for (var attempt = 1; ; attempt++)
+        {
+            var rollout = await LoadAsync(id, ct) ?? throw new NotFoundException($"Rollout {id}");
+            var before = new { phase = rollout.Phase.ToString(), step = rollout.CurrentStepIndex, weights = rollout.Weights };
+            var events = await RolloutActions.ApplyAsync(rollout, action, actor, engine, clock.GetUtcNow().UtcDateTime, ct);
+            rollout.Generation++;
+            AuditTrail.Record(db, actor, $"rollout.{RolloutActions.RouteName(action)}", $"{rollout.Target}",
+                before: before, after: new { rolloutId = rollout.Id, phase = rollout.Phase.ToString(), step = rollout.CurrentStepIndex, weights = rollout.Weights });
+            foreach (var e in events) outbox.Add(db, actor, e.Type, rollout.Target.ToString(), e.Data);
+            try
+            {
+                await db.SaveChangesAsync(ct);
+                return rollout;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 3)
+            {
+                // The reconciler saved a tick in between: apply the action again to the fresh state.
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    public Task<Rollout?> LoadAsync(Guid id, CancellationToken ct = default) =>
+        db.Rollouts.Include(r => r.AnalysisRuns).ThenInclude(a => a.Measurements).FirstOrDefaultAsync(r => r.Id == id, ct);
+
+    public Task<Rollout?> ActiveAsync(ServiceEnvironment target, CancellationToken ct = default) =>
+        db.Rollouts.AsNoTracking().FirstOrDefaultAsync(r => r.Service == target.Service && r.Environment == target.Environment
+            && (r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused), ct);
+
+    /// <summary>After success the new revision becomes the target's stable one.</summary>
+    public async Task MarkStableAsync(Rollout r, CancellationToken ct)
+    {
+        var target = await db.DeployTargets.FirstAsync(t => t.Service == r.Service && t.Environment == r.Environment, ct);
+        target.StableRevision = r.Revision;
+        target.StableVersion = r.Version;
+        target.StableConfigJson = r.ConfigJson;
+        target.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+    }
+
+    private async Task<RolloutStrategy> ResolveStrategyAsync(DeployTarget target, JsonElement? strategy, CancellationToken ct)
+    {
+        RolloutStrategy chosen;
+        if (strategy is null || strategy.Value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+            chosen = RolloutStrategy.Parse(JsonDocument.Parse(target.DefaultStrategyJson).RootElement);
+        else if (strategy.Value.ValueKind == JsonValueKind.String)
+        {
+            chosen = strategy.Value.GetString() switch
+            {
+                "default" => RolloutStrategy.Parse(JsonDocument.Parse(target.DefaultStrategyJson).RootElement),
+                "canary" => RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate),
+                "blueGreen" => RolloutStrategy.DemoBlueGreen(DemoTemplates.ErrorRate),
+                var other => throw new InvalidInputException("strategy", $"Unknown strategy '{other}'. Name one of {string.Join(", ", NamedStrategies)}, or give one inline."),
+            };
+        }
+        else chosen = RolloutStrategy.Parse(strategy.Value);
+
+        var known = (await db.AnalysisTemplates.Select(t => t.Name).Distinct().ToListAsync(ct)).ToHashSet();
+        var missing = chosen.TemplateNames().Where(n => !known.Contains(n)).Distinct().ToList();
+        if (missing.Count > 0)
+            throw new InvalidInputException("strategy", $"The strategy refers to analysis template(s) that do not exist: {string.Join(", ", missing)}.");
+        return chosen;
+    }
+}

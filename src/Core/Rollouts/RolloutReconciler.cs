@@ -1,0 +1,136 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Audit;
+using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Rollouts;
+
+/// <summary>
+/// One reconciler pass: keeps each target's stable revision running with all traffic when no
+/// rollout is in flight, and ticks every rollout in flight. Each rollout is loaded, ticked and saved
+/// in its own unit of work with its events and audit entries; the generation check means two
+/// console replicas never both write the same tick.
+/// </summary>
+public sealed class RolloutReconciler(
+    IDbContextFactory<OpsDbContext> dbFactory,
+    IClusterAdapter cluster,
+    IMetricProvider metrics,
+    EventOutbox outbox,
+    RolloutUpdates updates,
+    TimeProvider clock,
+    ILogger<RolloutReconciler> logger)
+{
+    private static readonly Actor Reconciler = new("reconciler", new HashSet<string>(Roles.All), "reconciler");
+
+    public async Task ReconcileOnceAsync(CancellationToken ct)
+    {
+        List<DeployTarget> targets;
+        List<Guid> rolloutIds;
+        TemplateSnapshot templates;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            targets = await db.DeployTargets.AsNoTracking().ToListAsync(ct);
+            templates = new TemplateSnapshot(await db.AnalysisTemplates.AsNoTracking().ToListAsync(ct));
+            rolloutIds = await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused || r.ScaleDownAt != null)
+                .OrderBy(r => r.CreatedAt).Select(r => r.Id).ToListAsync(ct);
+        }
+        var engine = new RolloutEngine(cluster, new AnalysisRunner(metrics, clock), templates, clock);
+
+        foreach (var id in rolloutIds)
+        {
+            try { await TickAsync(id, engine, ct); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Rollout {RolloutId}: the tick failed; it is retried on the next pass", id);
+            }
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var busy = (await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused)
+                .Select(r => new { r.Service, r.Environment }).ToListAsync(ct)).Select(x => (x.Service, x.Environment)).ToHashSet();
+            foreach (var t in targets.Where(t => t.StableVersion is not null && !busy.Contains((t.Service, t.Environment))))
+            {
+                try { await KeepStableAsync(t, ct); }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "{Target}: could not keep the stable revision running", t.Target);
+                }
+            }
+        }
+    }
+
+    private async Task TickAsync(Guid id, RolloutEngine engine, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var rollout = await db.Rollouts.Include(r => r.AnalysisRuns).ThenInclude(a => a.Measurements).AsSplitQuery().FirstAsync(r => r.Id == id, ct);
+        var before = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
+        var events = await engine.TickAsync(rollout, ct);
+        var after = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
+        if (events.Count == 0 && before == after && !db.ChangeTracker.HasChanges()) return;
+
+        rollout.Generation++;
+        var subject = rollout.Target.ToString();
+        var actor = Reconciler with { CorrelationId = rollout.Id.ToString("N") };
+        foreach (var e in events)
+        {
+            outbox.Add(db, actor, e.Type, subject, e.Data);
+            // Decisions the console took on its own are audited like a person's.
+            if (e.Type is EventTypes.RollbackExecuted or EventTypes.DeployCompleted)
+                AuditTrail.Record(db, actor, e.Type == EventTypes.RollbackExecuted ? "rollout.rollback" : "rollout.complete", subject,
+                    after: new { rolloutId = rollout.Id, phase = rollout.Phase.ToString(), reason = rollout.AbortReason });
+        }
+        if (rollout.Phase == RolloutPhase.Healthy && events.Any(e => e.Type == EventTypes.DeployCompleted))
+        {
+            var target = await db.DeployTargets.FirstAsync(t => t.Service == rollout.Service && t.Environment == rollout.Environment, ct);
+            target.StableRevision = rollout.Revision;
+            target.StableVersion = rollout.Version;
+            target.StableConfigJson = rollout.ConfigJson;
+            target.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        }
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            logger.LogInformation("Rollout {RolloutId}: another writer saved first; this tick is dropped", id);
+            return;
+        }
+        updates.Publish(rollout.Id, subject);
+    }
+
+    private async Task KeepStableAsync(DeployTarget t, CancellationToken ct)
+    {
+        var spec = new RevisionSpec(t.StableVersion!, t.Instances, t.StableConfig);
+        await cluster.DeployRevisionAsync(t.Target, spec, ct);
+        var routing = (await cluster.GetServiceAsync(t.Target, ct))?.Routing;
+        var desired = TrafficSplit.AllTo(spec.Name);
+        if (routing?.Weights is null || !routing.Weights.Equals(desired)) await cluster.SetWeightsAsync(t.Target, desired, ct);
+    }
+}
+
+/// <summary>
+/// In-process notice that a rollout's stored state changed (a step, a measurement), so live views
+/// refresh at once. Domain events go through the outbox; this only carries "look again".
+/// </summary>
+public sealed class RolloutUpdates
+{
+    private event Action<Guid, string>? Changed;
+
+    public IDisposable Subscribe(Action<Guid, string> onChange)
+    {
+        Changed += onChange;
+        return new Unsubscriber(() => Changed -= onChange);
+    }
+
+    public void Publish(Guid rolloutId, string subject) => Changed?.Invoke(rolloutId, subject);
+
+    private sealed class Unsubscriber(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+}
