@@ -50,6 +50,10 @@ var otel = builder.Services.AddOpenTelemetry()
         .AddMeter(ConsoleTelemetry.MeterName).AddPrometheusExporter());
 builder.Logging.AddOpenTelemetry(o => { o.IncludeScopes = true; o.IncludeFormattedMessage = true; });
 if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
+// Request-start lines carry the full URL, and a hub client in a browser sends its token as ?access_token=:
+// keep them out of the logs whatever the configured level (traces carry requests, with the query redacted).
+builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
 builder.Logging.AddSimpleConsole(o => { o.IncludeScopes = true; o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 
 builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(settings.KeysDirectory)).SetApplicationName("OpsConsole");

@@ -1,0 +1,164 @@
+using System.Net;
+using System.Net.Http.Json;
+using OpsConsole.Console.Tests.Shared;
+using OpsConsole.Core.Access;
+
+namespace OpsConsole.Console.Tests.Access;
+
+/// <summary>One console, the admin's tokens each narrowed to a single role, and the things the routes act on.</summary>
+public sealed class RoleMatrixFixture : IAsyncLifetime
+{
+    public ConsoleFactory Factory { get; } = new();
+    public Dictionary<string, string> TokenByRole { get; } = [];
+    public Guid WebhookId { get; private set; }
+    public Guid DeliveryId { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        using var admin = Factory.CreateAdminClient();
+        foreach (var role in Roles.All)
+            TokenByRole[role] = (await admin.CreateTokenAsync(role)).Secret;
+        WebhookId = await Factory.CreateWebhookAsync();
+        var ping = await admin.PostAsync($"/api/v1/webhooks/{WebhookId}/ping", null).EnsureStatusAsync(HttpStatusCode.Accepted);
+        DeliveryId = Guid.Parse(ping.Headers.Location!.OriginalString.Split('#')[1]);
+    }
+
+    public async Task DisposeAsync() => await Factory.DisposeAsync();
+}
+
+/// <summary>
+/// Every route against every role: a token holding only that role is refused (403) where the role
+/// is not enough and served where it is; no credentials at all is a 401 on every API route.
+/// </summary>
+public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMatrixFixture>
+{
+    private static readonly string[] Everyone = [.. Roles.All];
+    private static readonly string[] AdminOnly = [Roles.Admin];
+
+    /// <summary>A route: how to call it (path and body may need fresh things to act on), who may, and what success looks like.</summary>
+    private sealed record Route(string Method, Func<RoleMatrixFixture, string, Task<string>> Path, Func<string, object?> Body, string[] Allowed, HttpStatusCode Success);
+
+    private static Route R(string method, string path, string[] allowed, HttpStatusCode success, Func<string, object?>? body = null) =>
+        new(method, (_, _) => Task.FromResult(path), body ?? (_ => null), allowed, success);
+
+    private static Route R(string method, Func<RoleMatrixFixture, string, Task<string>> path, string[] allowed, HttpStatusCode success, Func<string, object?>? body = null) =>
+        new(method, path, body ?? (_ => null), allowed, success);
+
+    private static async Task<string> FreshUser(RoleMatrixFixture fx) => await fx.Factory.CreateUserAsync(Names.Password(), Roles.Viewer);
+
+    private static readonly Dictionary<string, Route> Routes = new()
+    {
+        ["GET /api/v1/me"] = R("GET", "/api/v1/me", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/users"] = R("GET", "/api/v1/users", AdminOnly, HttpStatusCode.OK),
+        ["POST /api/v1/users"] = R("POST", "/api/v1/users", AdminOnly, HttpStatusCode.Created,
+            _ => new { userName = Names.Unique("made"), password = Names.Password(), roles = new[] { Roles.Viewer } }),
+        ["PUT /api/v1/users/{userName}/roles"] = R("PUT", async (f, _) => $"/api/v1/users/{await FreshUser(f)}/roles", AdminOnly, HttpStatusCode.OK,
+            _ => new { roles = new[] { Roles.Viewer, Roles.OnCall } }),
+        ["POST /api/v1/users/{userName}/disable"] = R("POST", async (f, _) => $"/api/v1/users/{await FreshUser(f)}/disable", AdminOnly, HttpStatusCode.NoContent),
+        ["POST /api/v1/users/{userName}/enable"] = R("POST", async (f, _) => $"/api/v1/users/{await FreshUser(f)}/enable", AdminOnly, HttpStatusCode.NoContent),
+        ["POST /api/v1/users/{userName}/password"] = R("POST", async (f, _) => $"/api/v1/users/{await FreshUser(f)}/password", AdminOnly, HttpStatusCode.NoContent,
+            _ => new { password = Names.Password() }),
+        ["GET /api/v1/tokens"] = R("GET", "/api/v1/tokens", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/tokens?all=true"] = R("GET", "/api/v1/tokens?all=true", AdminOnly, HttpStatusCode.OK),
+        // A token may only carry the caller's roles, so each caller asks for the one it holds.
+        ["POST /api/v1/tokens"] = R("POST", "/api/v1/tokens", Everyone, HttpStatusCode.Created,
+            role => new { name = Names.Unique("token"), roles = new[] { role } }),
+        // The callers are all the admin's tokens, so the token to revoke is the caller's own.
+        ["DELETE /api/v1/tokens/{id}"] = R("DELETE", async (f, _) =>
+        {
+            using var admin = f.Factory.CreateAdminClient();
+            return $"/api/v1/tokens/{(await admin.CreateTokenAsync(Roles.Viewer)).Id}";
+        }, Everyone, HttpStatusCode.NoContent),
+        ["GET /api/v1/audit"] = R("GET", "/api/v1/audit", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/audit/export?format=csv"] = R("GET", "/api/v1/audit/export?format=csv", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/audit/export?format=json"] = R("GET", "/api/v1/audit/export?format=json", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/audit/verify"] = R("POST", "/api/v1/audit/verify", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/webhooks"] = R("GET", "/api/v1/webhooks", AdminOnly, HttpStatusCode.OK),
+        ["POST /api/v1/webhooks"] = R("POST", "/api/v1/webhooks", AdminOnly, HttpStatusCode.Created,
+            _ => new { name = Names.Unique("hook"), url = "http://127.0.0.1:9/hook", eventTypes = new[] { "test.never" } }),
+        ["DELETE /api/v1/webhooks/{id}"] = R("DELETE", async (f, _) => $"/api/v1/webhooks/{await f.Factory.CreateWebhookAsync()}", AdminOnly, HttpStatusCode.NoContent),
+        ["GET /api/v1/webhooks/{id}/deliveries"] = R("GET", (f, _) => Task.FromResult($"/api/v1/webhooks/{f.WebhookId}/deliveries"), AdminOnly, HttpStatusCode.OK),
+        ["POST /api/v1/webhooks/{id}/ping"] = R("POST", (f, _) => Task.FromResult($"/api/v1/webhooks/{f.WebhookId}/ping"), AdminOnly, HttpStatusCode.Accepted),
+        ["POST /api/v1/webhooks/deliveries/{id}/redeliver"] = R("POST", (f, _) => Task.FromResult($"/api/v1/webhooks/deliveries/{f.DeliveryId}/redeliver"), AdminOnly, HttpStatusCode.Accepted),
+        ["GET /api/v1/events"] = R("GET", "/api/v1/events", Everyone, HttpStatusCode.OK),
+        ["GET /hangfire"] = R("GET", "/hangfire", AdminOnly, HttpStatusCode.OK),
+        ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
+    };
+
+    public static TheoryData<string, string> RouteAndRole()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var route in Routes.Keys)
+            foreach (var role in Roles.All)
+                data.Add(route, role);
+        return data;
+    }
+
+    public static TheoryData<string> AllRoutes() => [.. Routes.Keys];
+
+    private static async Task<HttpResponseMessage> CallAsync(HttpClient client, Route route, string path, string role)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
+        if (route.Body(role) is { } body) request.Content = JsonContent.Create(body, options: TestApi.Json);
+        return await client.SendAsync(request);
+    }
+
+    [Theory]
+    [MemberData(nameof(RouteAndRole))]
+    public async Task A_token_with_a_single_role_is_served_or_refused_by_the_route_s_rule(string routeName, string role)
+    {
+        var route = Routes[routeName];
+        using var client = fx.Factory.CreateTokenClient(fx.TokenByRole[role]);
+        var response = await CallAsync(client, route, await route.Path(fx, role), role);
+        var body = await response.Content.ReadAsStringAsync();
+        if (body.Length > 300) body = body[..300] + "...";
+
+        if (route.Allowed.Contains(role))
+        {
+            Assert.True(route.Success == response.StatusCode, $"{routeName} as {role}: expected {(int)route.Success}, got {(int)response.StatusCode} {body}");
+        }
+        else
+        {
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{routeName} as {role}: expected 403, got {(int)response.StatusCode} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(AllRoutes))]
+    public async Task Without_credentials_every_route_is_refused(string routeName)
+    {
+        var route = Routes[routeName];
+        using var client = fx.Factory.CreateAnonymousClient();
+        // Paths that name a thing use a made-up one: the refusal comes before anything is looked up.
+        var response = await CallAsync(client, route, AnonymousPath(routeName), Roles.Viewer);
+
+        if (routeName == "GET /hangfire")
+        {
+            // A person opening the dashboard is sent to sign in.
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Equal("/account/login", new Uri(client.BaseAddress!, response.Headers.Location!).AbsolutePath);
+            return;
+        }
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.ReadJsonAsync();
+        Assert.Equal(401, problem.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task An_unknown_token_is_refused_with_401()
+    {
+        using var client = fx.Factory.CreateTokenClient("opc_" + Guid.NewGuid().ToString("N"));
+        var response = await client.GetAsync("/api/v1/me");
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+    }
+
+    private static string AnonymousPath(string routeName) => routeName.Split(' ')[1]
+        .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString()) switch
+    {
+        "/hubs/events/negotiate" => "/hubs/events/negotiate?negotiateVersion=1",
+        var p => p,
+    };
+}

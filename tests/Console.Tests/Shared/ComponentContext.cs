@@ -1,0 +1,88 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using MudBlazor.Services;
+using OpsConsole.Console.Auth;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Console.Tests.Shared;
+
+/// <summary>
+/// A bunit context wired like the console: MudBlazor, an interactive Server renderer, the console's
+/// real authorization policies over a chosen signed-in user, and a real SQLite store in a temp file.
+/// </summary>
+public abstract class ComponentContext : BunitContext, IAsyncLifetime
+{
+    private readonly string _storePath = Path.Combine(Path.GetTempPath(), $"opsconsole-bunit-{Guid.NewGuid():N}.db");
+    private readonly SignedInUser _user = new();
+
+    protected ComponentContext()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+
+        // The real policies (Policies.Add), evaluated against the signed-in user's role claims.
+        Services.AddAuthorizationCore(Policies.Add);
+        // bunit registers stand-ins that ask for its fake authorization; these registrations come later and win.
+        Services.AddSingleton<IAuthorizationPolicyProvider, DefaultAuthorizationPolicyProvider>();
+        Services.AddTransient<IAuthorizationService, DefaultAuthorizationService>();
+        Services.AddCascadingAuthenticationState();
+        Services.AddSingleton<AuthenticationStateProvider>(_user);
+
+        Services.AddDbContextFactory<OpsDbContext>(o => o.UseSqlite($"Data Source={_storePath};Pooling=False"));
+        Services.AddSingleton(EventSource.ForInstance("bunit"));
+        Services.AddSingleton<EventOutbox>();
+        Services.AddSingleton(new LiveEvents(NullLogger<LiveEvents>.Instance));
+
+        using var db = NewDb();
+        db.Database.Migrate();
+
+        // Last: setting the renderer info builds the service provider, after which nothing can be added.
+        SetRendererInfo(new RendererInfo("Server", isInteractive: true));
+    }
+
+    public string StorePath => _storePath;
+
+    public OpsDbContext NewDb() => new(new DbContextOptionsBuilder<OpsDbContext>().UseSqlite($"Data Source={_storePath};Pooling=False").Options);
+
+    /// <summary>Signs in a user holding these roles (or signs out with none given and no name).</summary>
+    public ClaimsPrincipal SignIn(string? name, params string[] roles)
+    {
+        var claims = new List<Claim>();
+        if (name is not null) claims.Add(new Claim(ClaimTypes.Name, name));
+        claims.AddRange(roles.Select(r => new Claim(ClaimTypes.Role, r)));
+        var principal = new ClaimsPrincipal(name is null ? new ClaimsIdentity() : new ClaimsIdentity(claims, "test"));
+        _user.Set(principal);
+        return principal;
+    }
+
+    Task IAsyncLifetime.InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>MudBlazor's services are only asynchronously disposable, so the context is disposed asynchronously.</summary>
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try { File.Delete(_storePath); } catch (IOException) { }
+    }
+
+    private sealed class SignedInUser : AuthenticationStateProvider
+    {
+        private AuthenticationState _state = new(new ClaimsPrincipal(new ClaimsIdentity()));
+
+        public void Set(ClaimsPrincipal principal)
+        {
+            _state = new AuthenticationState(principal);
+            NotifyAuthenticationStateChanged(Task.FromResult(_state));
+        }
+
+        public override Task<AuthenticationState> GetAuthenticationStateAsync() => Task.FromResult(_state);
+    }
+}
