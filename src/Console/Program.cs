@@ -79,6 +79,7 @@ builder.Services.AddScoped<ApiTokens>();
 builder.Services.AddScoped<WebhookRegistry>();
 builder.Services.AddScoped<FirstRun>();
 builder.Services.AddScoped<ConsoleSignIn>();
+builder.Services.AddConsoleRollouts(settings);
 
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -101,6 +102,7 @@ var app = builder.Build();
 await app.Services.MigrateStoreAsync();
 await using (var scope = app.Services.CreateAsyncScope())
     await scope.ServiceProvider.GetRequiredService<FirstRun>().EnsureAsync(settings.AdminPassword, settings.AdminToken);
+await app.Services.SeedRolloutsAsync(settings);
 app.Services.ScheduleRecurringJobs();
 
 app.UseCorrelationId();
@@ -132,6 +134,8 @@ api.MapTokensApi();
 api.MapAuditApi();
 api.MapWebhooksApi();
 api.MapEventsApi();
+api.MapRolloutsApi();
+api.MapServicesApi();
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 

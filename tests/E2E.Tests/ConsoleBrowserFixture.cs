@@ -117,6 +117,7 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
             builder.UseSetting("OPS_ADMIN_PASSWORD", adminPassword);
             builder.UseSetting("OPS_ADMIN_TOKEN", adminToken);
             builder.UseSetting("OPS_JOB_POLL_SECONDS", "0.5");
+            builder.UseSetting("OPS_DEMO", "false");
         }
     }
 }

@@ -42,6 +42,7 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
             AccessDeniedException => (403, "Forbidden"),
             NotFoundException => (404, "Not found"),
             ConflictException => (409, "Conflict"),
+            OpsConsole.Core.Rollouts.RolloutInProgressException => (409, "A rollout is already in flight"),
             BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "Request body too large" : "Bad request"),
             _ => (0, ""),
         };
@@ -49,6 +50,7 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
         context.Response.StatusCode = status;
         var details = new ProblemDetails { Status = status, Title = title, Detail = exception.Message };
         if (exception is InvalidInputException inv) details.Extensions["errors"] = inv.Errors;
+        if (exception is OpsConsole.Core.Rollouts.RolloutInProgressException running) details.Extensions["rolloutId"] = running.RunningId;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = details, Exception = exception });
     }
 }

@@ -11,6 +11,8 @@ public static class Policies
     public const string OnCall = "oncall";
     public const string ReleaseManager = "release-manager";
     public const string Facilitator = "facilitator";
+    /// <summary>Start, pause, abort... rollouts: OnCall or ReleaseManager.</summary>
+    public const string ActOnRollouts = "act-on-rollouts";
 
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
@@ -19,6 +21,7 @@ public static class Policies
         options.AddPolicy(OnCall, p => p.RequireAuthenticatedUser().RequireRole(Roles.OnCall));
         options.AddPolicy(ReleaseManager, p => p.RequireAuthenticatedUser().RequireRole(Roles.ReleaseManager));
         options.AddPolicy(Facilitator, p => p.RequireAuthenticatedUser().RequireRole(Roles.Facilitator));
+        options.AddPolicy(ActOnRollouts, p => p.RequireAuthenticatedUser().RequireRole(Roles.OnCall, Roles.ReleaseManager));
         options.FallbackPolicy = null; // pages and routes opt in explicitly; the API group requires Read
     }
 }

@@ -12,6 +12,10 @@ public sealed class ConsoleSettings
     public string? AdminToken { get; init; }
     public TimeSpan JobPollInterval { get; init; } = TimeSpan.FromSeconds(1);
     public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+    /// <summary>Seed the demo services and send them traffic (OPS_DEMO, default true).</summary>
+    public bool Demo { get; init; } = true;
+    /// <summary>Demo traffic per service and environment (OPS_DEMO_RPS, default 5).</summary>
+    public double DemoRequestsPerSecond { get; init; } = 5;
 
     public string StorePath => Path.Combine(DataDirectory, "opsconsole.db");
     public string JobStorePath => Path.Combine(DataDirectory, "jobs.db");
@@ -28,6 +32,8 @@ public sealed class ConsoleSettings
             InstanceName = config["OPS_INSTANCE"] is { Length: > 0 } i ? i : Environment.MachineName.ToLowerInvariant(),
             AdminPassword = config["OPS_ADMIN_PASSWORD"],
             AdminToken = config["OPS_ADMIN_TOKEN"],
+            Demo = !string.Equals(config["OPS_DEMO"], "false", StringComparison.OrdinalIgnoreCase) && config["OPS_DEMO"] != "0",
+            DemoRequestsPerSecond = double.TryParse(config["OPS_DEMO_RPS"], System.Globalization.CultureInfo.InvariantCulture, out var rps) && rps >= 0 ? rps : 5,
             JobPollInterval = double.TryParse(config["OPS_JOB_POLL_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
                 ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(1),
         };

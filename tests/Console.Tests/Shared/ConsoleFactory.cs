@@ -38,6 +38,8 @@ public class ConsoleFactory : WebApplicationFactory<Program>
             // Hangfire's job server is found by this name prefix in the readiness check.
             ["OPS_INSTANCE"] = "test-" + Guid.NewGuid().ToString("N")[..8],
             ["OPS_JOB_POLL_SECONDS"] = "0.5",
+            // No demo services: these hosts test the foundation; rollout tests seed what they need.
+            ["OPS_DEMO"] = "false",
         };
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
             _settings[key] = value;

@@ -1,0 +1,715 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using OpsConsole.Core.Access;
+
+namespace OpsConsole.Core.Cluster.Local;
+
+/// <summary>
+/// The embedded cluster: every instance of a revision is a real OS process of the demo workload
+/// (<c>dotnet OpsConsole.Workload.dll</c>) on a free loopback port, supervised by this adapter
+/// (health checks on <c>/healthz</c>, restart with a growing delay when it exits, kill on removal);
+/// every service in an environment gets its own in-process YARP ingress on a loopback port that
+/// splits traffic by weight and header and measures it per revision.
+///
+/// Lifecycle: constructing it takes the data folder's cluster lock (one cluster per folder) and
+/// kills what a previous console left running (pid files); disposing it stops every instance and
+/// ingress. If the console dies without disposing, instances exit on their own when they notice
+/// (they watch the console's pid), and the next start reaps any that did not.
+/// </summary>
+public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDisposable
+{
+    private static readonly TimeSpan SupervisorTick = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Variables of the console's environment that instances inherit; nothing else leaks (no OPS_* secrets).</summary>
+    private static readonly string[] InheritedVariables =
+        ["PATH", "HOME", "USER", "LANG", "TMPDIR", "TMP", "TEMP", "DOTNET_ROOT", "DOTNET_ROOT_X64", "SYSTEMROOT", "WINDIR"];
+
+    private readonly LocalClusterOptions _options;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly string _clusterDirectory;
+    private readonly PidFiles _pids;
+    private readonly FileStream _folderLock;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<ServiceEnvironment, ServiceRuntime> _services = [];
+    private readonly SemaphoreSlim _ingressStart = new(1, 1);
+    private readonly HttpMessageInvoker _forwardClient;
+    private readonly HttpClient _probeClient;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly string _portsFile;
+    private readonly Dictionary<string, int> _rememberedPorts;
+    private readonly Task _supervisor;
+    private string? _workloadPath;
+    private bool _disposed;
+
+    public LocalClusterAdapter(LocalClusterOptions options, ILogger<LocalClusterAdapter>? logger = null, TimeProvider? time = null)
+    {
+        _options = options;
+        _log = (ILogger?)logger ?? NullLogger.Instance;
+        _time = time ?? TimeProvider.System;
+        _clusterDirectory = Path.Combine(Path.GetFullPath(options.DataDirectory), "cluster");
+        Directory.CreateDirectory(_clusterDirectory);
+        try
+        {
+            _folderLock = new FileStream(Path.Combine(_clusterDirectory, "cluster.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new InvalidOperationException(
+                $"Another console runs the local cluster from the data folder {options.DataDirectory}; give each console its own data folder.", e);
+        }
+
+        _pids = new PidFiles(Path.Combine(_clusterDirectory, "pids"));
+        ReapedOrphans = _pids.ReapOrphans(m => _log.LogWarning("Local cluster: {Message}", m));
+        _portsFile = Path.Combine(_clusterDirectory, "ingress-ports.json");
+        _rememberedPorts = ReadRememberedPorts(_portsFile);
+
+        _forwardClient = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            ActivityHeadersPropagator = null,
+        });
+        _probeClient = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectTimeout = options.ProbeTimeout,
+            PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
+            ActivityHeadersPropagator = null,
+        }) { Timeout = Timeout.InfiniteTimeSpan };
+
+        AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
+        _supervisor = Task.Run(SuperviseAsync);
+    }
+
+    public string Kind => "local";
+
+    /// <summary>How many instances a previous console had left running and this one killed at start.</summary>
+    public int ReapedOrphans { get; }
+
+    /// <summary>The folder with one pid file per running instance.</summary>
+    public string PidDirectory => _pids.Directory;
+
+    // ---------------------------------------------------------------- IClusterAdapter: writes
+
+    public async Task<Revision> DeployRevisionAsync(ServiceEnvironment target, RevisionSpec spec, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        _workloadPath ??= WorkloadLocator.FindWorkload(_options.WorkloadPath);
+        var service = await EnsureServiceAsync(target, ct);
+        var stopped = new List<(WorkloadInstance, Process)>();
+        Revision result;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (!service.Revisions.TryGetValue(spec.Name, out var revision))
+            {
+                revision = new RevisionRuntime(target, spec, _time.GetUtcNow(), _options.MetricsRetention);
+                service.Revisions.Add(spec.Name, revision);
+                _log.LogInformation("Local cluster: deploying {Target} revision {Revision} with {Instances} instance(s)", target, spec.Name, spec.Instances);
+                RebuildRoutesLocked(service);
+            }
+            ScaleLocked(service, revision, spec.Instances, stopped);
+            result = SnapshotLocked(revision);
+        }
+        await AwaitStoppedAsync(stopped);
+        return result;
+    }
+
+    public async Task<Revision> ScaleRevisionAsync(ServiceEnvironment target, string revision, int instances, CancellationToken ct = default)
+    {
+        if (instances is < 0 or > RevisionSpec.MaxInstances)
+            throw new InvalidInputException("instances", $"The instance count must be between 0 and {RevisionSpec.MaxInstances}; {instances} was given.");
+        var stopped = new List<(WorkloadInstance, Process)>();
+        Revision result;
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var (service, runtime) = FindRevisionLocked(target, revision);
+            ScaleLocked(service, runtime, instances, stopped);
+            result = SnapshotLocked(runtime);
+        }
+        await AwaitStoppedAsync(stopped);
+        return result;
+    }
+
+    public Task<TrafficRouting> SetWeightsAsync(ServiceEnvironment target, TrafficSplit split, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(split);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var service = FindServiceLocked(target);
+            foreach (var revision in split.Weights.Keys)
+                RequireDeployedLocked(service, revision, "weights");
+            if (!split.Equals(service.Weights))
+            {
+                service.Weights = split;
+                RebuildRoutesLocked(service);
+                _log.LogInformation("Local cluster: {Target} weights {Weights}", target, split);
+            }
+            return Task.FromResult(RoutingLocked(service));
+        }
+    }
+
+    public Task<TrafficRouting> SetHeaderRoutesAsync(ServiceEnvironment target, IReadOnlyList<HeaderRoute> routes, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            var service = FindServiceLocked(target);
+            foreach (var route in routes)
+                RequireDeployedLocked(service, route.Revision, "headerRoutes");
+            if (routes.Select(r => r.Name).Distinct(StringComparer.Ordinal).Count() != routes.Count)
+                throw new InvalidInputException("headerRoutes", "Header route names must be unique.");
+            if (!routes.SequenceEqual(service.HeaderRoutes))
+            {
+                service.HeaderRoutes = [.. routes];
+                RebuildRoutesLocked(service);
+                _log.LogInformation("Local cluster: {Target} header routes {Routes}", target,
+                    string.Join(", ", routes.Select(r => $"{r.Header}: {r.Value} -> {r.Revision}")));
+            }
+            return Task.FromResult(RoutingLocked(service));
+        }
+    }
+
+    public async Task<bool> RemoveRevisionAsync(ServiceEnvironment target, string revision, CancellationToken ct = default)
+    {
+        var stopped = new List<(WorkloadInstance, Process)>();
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (!_services.TryGetValue(target, out var service) || !service.Revisions.TryGetValue(revision, out var runtime))
+                return false;
+            if (service.Weights?.WeightOf(revision) > 0)
+                throw new ConflictException($"Revision {revision} of {target} still has {service.Weights.WeightOf(revision)}% of the traffic; move it to another revision first.");
+            if (service.HeaderRoutes.FirstOrDefault(r => r.Revision == revision) is { } route)
+                throw new ConflictException($"Revision {revision} of {target} is still the target of the header route '{route.Name}'; remove the route first.");
+            foreach (var instance in runtime.Instances)
+                StopLocked(instance, stopped);
+            runtime.Instances.Clear();
+            service.Revisions.Remove(revision);
+            RebuildRoutesLocked(service);
+            _log.LogInformation("Local cluster: removed {Target} revision {Revision}", target, revision);
+        }
+        await AwaitStoppedAsync(stopped);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- IClusterAdapter: reads
+
+    public Task<IReadOnlyList<InstanceHealth>> GetInstanceHealthAsync(ServiceEnvironment target, string revision, CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<InstanceHealth> result = _services.TryGetValue(target, out var service) && service.Revisions.TryGetValue(revision, out var runtime)
+                ? runtime.Instances.Select(i => i.ToHealth()).ToList()
+                : [];
+            return Task.FromResult(result);
+        }
+    }
+
+    public Task<RevisionMetrics> GetRevisionMetricsAsync(ServiceEnvironment target, string revision, TimeSpan window, CancellationToken ct = default)
+    {
+        RevisionTraffic? traffic;
+        lock (_gate)
+            traffic = _services.TryGetValue(target, out var service) && service.Revisions.TryGetValue(revision, out var runtime) ? runtime.Traffic : null;
+        var now = _time.GetUtcNow();
+        return Task.FromResult(traffic?.Read(now, window) ?? new RevisionMetrics(target, revision, now - window, now, 0, 0, null, null, null));
+    }
+
+    public Task<ServiceState?> GetServiceAsync(ServiceEnvironment target, CancellationToken ct = default)
+    {
+        lock (_gate)
+            return Task.FromResult(_services.TryGetValue(target, out var service) ? StateLocked(service) : null);
+    }
+
+    public Task<IReadOnlyList<ServiceState>> ListServicesAsync(CancellationToken ct = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<ServiceState> result = _services.Values
+                .OrderBy(s => s.Target.Service, StringComparer.Ordinal).ThenBy(s => s.Target.Environment, StringComparer.Ordinal)
+                .Select(StateLocked).ToList();
+            return Task.FromResult(result);
+        }
+    }
+
+    /// <summary>Total requests and 5xx answers the ingress counted for a revision since it was deployed.</summary>
+    public (long Requests, long Errors5xx) GetTotals(ServiceEnvironment target, string revision)
+    {
+        lock (_gate)
+            return _services.TryGetValue(target, out var service) && service.Revisions.TryGetValue(revision, out var runtime)
+                ? (runtime.Traffic.TotalRequests, runtime.Traffic.TotalErrors)
+                : (0, 0);
+    }
+
+    // ---------------------------------------------------------------- services and ingresses
+
+    private async Task<ServiceRuntime> EnsureServiceAsync(ServiceEnvironment target, CancellationToken ct)
+    {
+        lock (_gate)
+        {
+            ThrowIfDisposed();
+            if (_services.TryGetValue(target, out var existing)) return existing;
+        }
+        await _ingressStart.WaitAsync(ct);
+        try
+        {
+            lock (_gate)
+            {
+                ThrowIfDisposed();
+                if (_services.TryGetValue(target, out var existing)) return existing;
+            }
+            var service = new ServiceRuntime(target);
+            var key = target.ToString();
+            int? preferred;
+            lock (_gate) preferred = _rememberedPorts.TryGetValue(key, out var p) ? p : null;
+            var ingress = await LocalIngress.StartAsync(target, preferred, () => service.Routes, _forwardClient,
+                _options.IngressRequestTimeout, _time, ct);
+            bool disposedMeanwhile;
+            lock (_gate)
+            {
+                disposedMeanwhile = _disposed;
+                if (!disposedMeanwhile)
+                {
+                    service.Ingress = ingress;
+                    _services.Add(target, service);
+                    if (preferred != ingress.Port)
+                    {
+                        _rememberedPorts[key] = ingress.Port;
+                        WriteRememberedPorts();
+                    }
+                }
+            }
+            if (disposedMeanwhile)
+            {
+                await ingress.DisposeAsync();
+                throw new ObjectDisposedException(nameof(LocalClusterAdapter));
+            }
+            _log.LogInformation("Local cluster: ingress for {Target} listens on {Endpoint}", target, ingress.Endpoint);
+            return service;
+        }
+        finally
+        {
+            _ingressStart.Release();
+        }
+    }
+
+    private static Dictionary<string, int> ReadRememberedPorts(string file)
+    {
+        try
+        {
+            return File.Exists(file) ? JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(file)) ?? [] : [];
+        }
+        catch (Exception e) when (e is IOException or JsonException)
+        {
+            return [];
+        }
+    }
+
+    private void WriteRememberedPorts()
+    {
+        try
+        {
+            File.WriteAllText(_portsFile + ".tmp", JsonSerializer.Serialize(_rememberedPorts));
+            File.Move(_portsFile + ".tmp", _portsFile, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            _log.LogWarning(e, "Local cluster: could not remember the ingress ports");
+        }
+    }
+
+    // ---------------------------------------------------------------- instances (all *Locked under _gate)
+
+    private void ScaleLocked(ServiceRuntime service, RevisionRuntime revision, int desired, List<(WorkloadInstance, Process)> stopped)
+    {
+        revision.Desired = desired;
+        var changedRoutes = false;
+        while (revision.Instances.Count > desired)
+        {
+            var last = revision.Instances.MaxBy(i => i.Ordinal)!;
+            revision.Instances.Remove(last);
+            changedRoutes |= last.State == InstanceState.Healthy;
+            StopLocked(last, stopped);
+        }
+        while (revision.Instances.Count < desired)
+        {
+            var ordinal = Enumerable.Range(0, desired).First(o => revision.Instances.All(i => i.Ordinal != o));
+            var instance = new WorkloadInstance($"{service.Target.Service}-{service.Target.Environment}-{revision.Name}-{ordinal}", ordinal, revision);
+            revision.Instances.Add(instance);
+            StartLocked(instance);
+        }
+        revision.Instances.Sort((a, b) => a.Ordinal.CompareTo(b.Ordinal));
+        if (changedRoutes) RebuildRoutesLocked(service);
+    }
+
+    private void StartLocked(WorkloadInstance instance)
+    {
+        var now = _time.GetUtcNow();
+        var revision = instance.Revision;
+        var port = FreeLoopbackPort();
+        var psi = new ProcessStartInfo(WorkloadLocator.FindDotnet(_options.DotnetPath))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = false,
+            WorkingDirectory = Path.GetDirectoryName(_workloadPath)!,
+        };
+        psi.ArgumentList.Add(_workloadPath!);
+        psi.Environment.Clear();
+        foreach (var name in InheritedVariables)
+            if (Environment.GetEnvironmentVariable(name) is { } value) psi.Environment[name] = value;
+        foreach (var (name, value) in revision.Spec.Config) psi.Environment[name] = value;
+        psi.Environment["SERVICE_NAME"] = revision.Target.Service;
+        psi.Environment["SERVICE_ENVIRONMENT"] = revision.Target.Environment;
+        psi.Environment["SERVICE_VERSION"] = revision.Spec.Version;
+        psi.Environment["REVISION"] = revision.Name;
+        psi.Environment["INSTANCE_ID"] = instance.Id;
+        psi.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
+        psi.Environment["OPS_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+
+        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        var output = instance.Output;
+        output.Clear();
+        process.OutputDataReceived += (_, e) => output.Add(e.Data);
+        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
+        process.Exited += (_, _) => _ = OnExitedAsync(instance, process);
+        instance.Generation++;
+        instance.ProbeInFlight = false;
+        instance.ProbeFailures = 0;
+        instance.StartedAt = now;
+        try
+        {
+            process.Start();
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            process.Dispose();
+            CrashLocked(instance, $"could not start the workload process: {e.Message}", TimeSpan.Zero);
+            return;
+        }
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        instance.Process = process;
+        instance.ProcessId = process.Id;
+        instance.Address = new Uri($"http://127.0.0.1:{port}/");
+        instance.State = InstanceState.Starting;
+        instance.Since = now;
+        instance.NextProbeAt = now + _options.StartingProbeInterval;
+        try { _pids.Write(instance.Id, process); }
+        catch (IOException e) { _log.LogWarning(e, "Local cluster: could not write the pid file of {Instance}", instance.Id); }
+        _log.LogDebug("Local cluster: started {Instance} (pid {Pid}, port {Port})", instance.Id, process.Id, port);
+    }
+
+    /// <summary>Marks an instance stopped and kills its process; the caller awaits the exit outside the lock.</summary>
+    private void StopLocked(WorkloadInstance instance, List<(WorkloadInstance, Process)> stopped)
+    {
+        instance.Stopped = true;
+        if (instance.Process is not { } process) return;
+        instance.Process = null;
+        TryKill(process);
+        stopped.Add((instance, process));
+    }
+
+    private async Task AwaitStoppedAsync(List<(WorkloadInstance Instance, Process Process)> stopped)
+    {
+        foreach (var (instance, process) in stopped)
+        {
+            try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)); }
+            catch (TimeoutException) { _log.LogWarning("Local cluster: {Instance} (pid {Pid}) did not exit after kill", instance.Id, instance.ProcessId); }
+            _pids.Delete(instance.Id);
+            process.Dispose();
+        }
+    }
+
+    private async Task OnExitedAsync(WorkloadInstance instance, Process process)
+    {
+        // Let the last output lines (often the reason) arrive before recording the exit.
+        try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2)); }
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException) { }
+        int code;
+        try { code = process.ExitCode; }
+        catch (InvalidOperationException) { code = -1; }
+        lock (_gate)
+        {
+            if (_disposed || instance.Stopped || !ReferenceEquals(instance.Process, process)) return;
+            instance.Process = null;
+            var wasHealthy = instance.State == InstanceState.Healthy;
+            _pids.Delete(instance.Id);
+            CrashLocked(instance, $"exited with code {code}", _time.GetUtcNow() - instance.StartedAt);
+            _log.LogWarning("Local cluster: {Instance} exited with code {Code}; restarting in {Delay:0.#} s", instance.Id, code,
+                (instance.NextStartAt - _time.GetUtcNow()).TotalSeconds);
+            if (wasHealthy && _services.TryGetValue(instance.Revision.Target, out var service)) RebuildRoutesLocked(service);
+        }
+        process.Dispose();
+    }
+
+    /// <summary>Kills a live instance that failed its checks so that it restarts.</summary>
+    private void KillForRestartLocked(WorkloadInstance instance, string reason)
+    {
+        if (instance.Process is not { } process) return;
+        instance.Process = null;
+        var wasHealthy = instance.State == InstanceState.Healthy;
+        TryKill(process);
+        _ = process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => process.Dispose(), TaskScheduler.Default);
+        _pids.Delete(instance.Id);
+        CrashLocked(instance, reason, _time.GetUtcNow() - instance.StartedAt);
+        _log.LogWarning("Local cluster: killed {Instance}: {Reason}", instance.Id, reason);
+        if (wasHealthy && _services.TryGetValue(instance.Revision.Target, out var service)) RebuildRoutesLocked(service);
+    }
+
+    private void CrashLocked(WorkloadInstance instance, string reason, TimeSpan ranFor)
+    {
+        var now = _time.GetUtcNow();
+        instance.ConsecutiveCrashes = ranFor >= _options.BackoffResetAfter ? 1 : instance.ConsecutiveCrashes + 1;
+        var delay = TimeSpan.FromTicks(Math.Min(_options.MaxRestartBackoff.Ticks,
+            _options.InitialRestartBackoff.Ticks * (1L << Math.Min(instance.ConsecutiveCrashes - 1, 20))));
+        instance.State = InstanceState.CrashLoopBackOff;
+        instance.Since = now;
+        instance.NextStartAt = now + delay;
+        var tail = instance.Output.Text();
+        instance.LastError = tail is null ? reason : $"{reason}; last output:\n{tail}";
+    }
+
+    private static void TryKill(Process process)
+    {
+        try { process.Kill(entireProcessTree: true); }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port;
+    }
+
+    // ---------------------------------------------------------------- supervision
+
+    private async Task SuperviseAsync()
+    {
+        using var timer = new PeriodicTimer(SupervisorTick, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stopping.Token))
+            {
+                try { SuperviseOnce(); }
+                catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "Local cluster: supervision failed"); }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private void SuperviseOnce()
+    {
+        var probes = new List<(WorkloadInstance Instance, int Generation, Uri Address)>();
+        lock (_gate)
+        {
+            if (_disposed) return;
+            var now = _time.GetUtcNow();
+            foreach (var service in _services.Values)
+            foreach (var revision in service.Revisions.Values)
+            foreach (var instance in revision.Instances)
+            {
+                if (instance.Stopped) continue;
+                if (!instance.Running)
+                {
+                    if (instance.State == InstanceState.CrashLoopBackOff && now >= instance.NextStartAt)
+                    {
+                        instance.Restarts++;
+                        StartLocked(instance);
+                    }
+                    continue;
+                }
+                if (instance.State == InstanceState.Starting && now - instance.StartedAt > _options.StartupTimeout)
+                {
+                    KillForRestartLocked(instance, $"did not pass its health check within {_options.StartupTimeout.TotalSeconds:0} s");
+                    continue;
+                }
+                if (!instance.ProbeInFlight && now >= instance.NextProbeAt)
+                {
+                    instance.ProbeInFlight = true;
+                    probes.Add((instance, instance.Generation, instance.Address!));
+                }
+            }
+        }
+        foreach (var (instance, generation, address) in probes)
+            _ = ProbeAsync(instance, generation, address);
+    }
+
+    private async Task ProbeAsync(WorkloadInstance instance, int generation, Uri address)
+    {
+        bool healthy;
+        string? failure = null;
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            cts.CancelAfter(_options.ProbeTimeout);
+            using var response = await _probeClient.GetAsync(new Uri(address, "healthz"), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            healthy = response.IsSuccessStatusCode;
+            if (!healthy) failure = $"health check answered {(int)response.StatusCode}";
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        {
+            healthy = false;
+            failure = e is OperationCanceledException ? "health check timed out" : $"health check failed: {e.Message}";
+        }
+
+        lock (_gate)
+        {
+            if (_disposed || instance.Stopped || instance.Generation != generation || !instance.Running) return;
+            instance.ProbeInFlight = false;
+            var now = _time.GetUtcNow();
+            var before = instance.State;
+            if (healthy)
+            {
+                instance.ProbeFailures = 0;
+                instance.State = InstanceState.Healthy;
+            }
+            else if (instance.State != InstanceState.Starting)
+            {
+                instance.ProbeFailures++;
+                if (instance.ProbeFailures >= _options.RestartThreshold)
+                {
+                    KillForRestartLocked(instance, $"failed {instance.ProbeFailures} health checks in a row ({failure})");
+                    return;
+                }
+                if (instance.ProbeFailures >= _options.UnhealthyThreshold)
+                {
+                    instance.State = InstanceState.Unhealthy;
+                    instance.LastError = failure;
+                }
+            }
+            instance.NextProbeAt = now + (instance.State == InstanceState.Starting ? _options.StartingProbeInterval : _options.ProbeInterval);
+            if (instance.State != before)
+            {
+                instance.Since = now;
+                if (instance.State == InstanceState.Healthy)
+                    _log.LogDebug("Local cluster: {Instance} is healthy", instance.Id);
+                else
+                    _log.LogWarning("Local cluster: {Instance} is {State}: {Failure}", instance.Id, instance.State, failure);
+                if (_services.TryGetValue(instance.Revision.Target, out var service)) RebuildRoutesLocked(service);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- snapshots and routes
+
+    private void RebuildRoutesLocked(ServiceRuntime service)
+    {
+        var targets = service.Revisions.Values.ToDictionary(r => r.Name, r => new RouteTarget(r.Name,
+            r.Instances.Where(i => i.Running && i.State == InstanceState.Healthy).Select(i => i.Address!).ToArray(), r.Traffic), StringComparer.Ordinal);
+        var weights = service.Weights?.Weights.Where(w => targets.ContainsKey(w.Key)).Select(w => (targets[w.Key], w.Value)).ToList() ?? [];
+        var headerRoutes = service.HeaderRoutes.Where(r => targets.ContainsKey(r.Revision)).Select(r => (r, targets[r.Revision])).ToList();
+        service.Routes = new RouteTable(weights, headerRoutes, targets);
+    }
+
+    private ServiceRuntime FindServiceLocked(ServiceEnvironment target) =>
+        _services.TryGetValue(target, out var service) ? service : throw new NotFoundException($"Service {target} (nothing is deployed there)");
+
+    private (ServiceRuntime, RevisionRuntime) FindRevisionLocked(ServiceEnvironment target, string revision)
+    {
+        var service = FindServiceLocked(target);
+        return service.Revisions.TryGetValue(revision, out var runtime) ? (service, runtime) : throw new NotFoundException($"Revision {revision} of {target}");
+    }
+
+    private static void RequireDeployedLocked(ServiceRuntime service, string revision, string field)
+    {
+        if (!service.Revisions.ContainsKey(revision))
+            throw new InvalidInputException(field, $"Revision '{revision}' is not deployed in {service.Target}; deployed: " +
+                (service.Revisions.Count == 0 ? "none" : string.Join(", ", service.Revisions.Keys)) + ".");
+    }
+
+    private static Revision SnapshotLocked(RevisionRuntime revision) =>
+        new(revision.Target, revision.Name, revision.Spec.Version, revision.Spec.Config, revision.Desired,
+            revision.Instances.Select(i => i.ToHealth()).ToList(), revision.CreatedAt);
+
+    private static TrafficRouting RoutingLocked(ServiceRuntime service) => new(service.Weights, service.HeaderRoutes.ToList());
+
+    private static ServiceState StateLocked(ServiceRuntime service) =>
+        new(service.Target, service.Revisions.Values.OrderBy(r => r.CreatedAt).Select(SnapshotLocked).ToList(), RoutingLocked(service), service.Ingress?.Endpoint);
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    // ---------------------------------------------------------------- shutdown
+
+    /// <summary>Stops every instance (and waits for the processes to exit) and every ingress.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var stopped = new List<(WorkloadInstance, Process)>();
+        List<LocalIngress> ingresses;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            foreach (var instance in AllInstancesLocked()) StopLocked(instance, stopped);
+            ingresses = _services.Values.Select(s => s.Ingress).OfType<LocalIngress>().ToList();
+        }
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        await _stopping.CancelAsync();
+        try { await _supervisor; } catch (OperationCanceledException) { }
+        await AwaitStoppedAsync(stopped);
+        foreach (var ingress in ingresses) await ingress.DisposeAsync();
+        _forwardClient.Dispose();
+        _probeClient.Dispose();
+        await _folderLock.DisposeAsync();
+        _stopping.Dispose();
+        _log.LogInformation("Local cluster: stopped {Count} instance(s) and {Ingresses} ingress(es)", stopped.Count, ingresses.Count);
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    /// <summary>Last resort when the process exits without disposing: kill the instances, wait for nothing.</summary>
+    private void OnProcessExit(object? sender, EventArgs e)
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            foreach (var instance in AllInstancesLocked())
+                if (instance.Process is { } process) TryKill(process);
+        }
+    }
+
+    /// <summary>
+    /// Test hook that simulates the console dying: forgets everything without stopping a process or
+    /// deleting a pid file, and releases the data folder, as a killed console would.
+    /// </summary>
+    internal async Task AbandonAsync()
+    {
+        List<LocalIngress> ingresses;
+        lock (_gate)
+        {
+            _disposed = true;
+            foreach (var instance in AllInstancesLocked())
+            {
+                instance.Stopped = true;
+                instance.Process?.Dispose();
+                instance.Process = null;
+            }
+            ingresses = _services.Values.Select(s => s.Ingress).OfType<LocalIngress>().ToList();
+        }
+        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
+        await _stopping.CancelAsync();
+        try { await _supervisor; } catch (OperationCanceledException) { }
+        foreach (var ingress in ingresses) await ingress.DisposeAsync();
+        _forwardClient.Dispose();
+        _probeClient.Dispose();
+        await _folderLock.DisposeAsync();
+    }
+
+    private IEnumerable<WorkloadInstance> AllInstancesLocked() =>
+        _services.Values.SelectMany(s => s.Revisions.Values).SelectMany(r => r.Instances).ToList();
+}

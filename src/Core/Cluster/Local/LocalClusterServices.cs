@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace OpsConsole.Core.Cluster.Local;
+
+public static class LocalClusterServices
+{
+    /// <summary>
+    /// Registers the local cluster as the <see cref="IClusterAdapter"/> and its traffic generator as the
+    /// <see cref="ITrafficGenerator"/>, plus a hosted service that creates the cluster when the host
+    /// starts (which reaps instances a previous run left behind) and stops every instance and ingress
+    /// when the host stops. The cluster always runs on the real clock, whatever TimeProvider is registered:
+    /// it supervises real processes.
+    /// </summary>
+    public static IServiceCollection AddLocalCluster(this IServiceCollection services, Func<IServiceProvider, LocalClusterOptions> options)
+    {
+        services.AddSingleton(sp => new LocalClusterAdapter(options(sp), sp.GetService<ILogger<LocalClusterAdapter>>()));
+        services.AddSingleton<IClusterAdapter>(sp => sp.GetRequiredService<LocalClusterAdapter>());
+        services.AddSingleton(sp => new TrafficGenerator(sp.GetRequiredService<IClusterAdapter>(), sp.GetService<ILogger<TrafficGenerator>>()));
+        services.AddSingleton<ITrafficGenerator>(sp => sp.GetRequiredService<TrafficGenerator>());
+        services.AddHostedService<LocalClusterLifetime>();
+        return services;
+    }
+
+    private sealed class LocalClusterLifetime(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            services.GetRequiredService<LocalClusterAdapter>();
+            return Task.CompletedTask;
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            await services.GetRequiredService<TrafficGenerator>().DisposeAsync();
+            await services.GetRequiredService<LocalClusterAdapter>().DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Cluster.Local;
+
+namespace OpsConsole.Cluster.Tests;
+
+public sealed class LocalClusterServicesTests
+{
+    [Fact]
+    public async Task The_host_creates_the_cluster_at_start_and_stops_its_processes_at_stop()
+    {
+        var data = Path.Combine(Path.GetTempPath(), "opsconsole-cluster-tests", Guid.NewGuid().ToString("N"));
+        var services = new ServiceCollection().AddLogging().AddLocalCluster(_ => TestCluster.Options(data));
+        await using var provider = services.BuildServiceProvider();
+        var lifetime = provider.GetServices<IHostedService>().Single();
+
+        await lifetime.StartAsync(CancellationToken.None);
+        var cluster = provider.GetRequiredService<IClusterAdapter>();
+        Assert.Same(provider.GetRequiredService<LocalClusterAdapter>(), cluster);
+        Assert.Same(provider.GetRequiredService<TrafficGenerator>(), provider.GetRequiredService<ITrafficGenerator>());
+        // The data folder is taken from the start on.
+        Assert.Throws<InvalidOperationException>(() => new LocalClusterAdapter(TestCluster.Options(data)));
+
+        var target = new ServiceEnvironment("checkout", "dev");
+        await cluster.DeployRevisionAsync(target, new RevisionSpec("1.0.0"));
+        var pid = (await cluster.GetInstanceHealthAsync(target, "1.0.0")).Single().ProcessId!.Value;
+        Assert.True(TestCluster.IsAlive(pid));
+
+        await lifetime.StopAsync(CancellationToken.None);
+        Assert.False(TestCluster.IsAlive(pid));
+        // The folder is free again for the next console.
+        await using (new LocalClusterAdapter(TestCluster.Options(data))) { }
+        Directory.Delete(data, recursive: true);
+    }
+}
