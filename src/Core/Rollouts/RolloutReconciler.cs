@@ -27,12 +27,10 @@ public sealed class RolloutReconciler(
 
     public async Task ReconcileOnceAsync(CancellationToken ct)
     {
-        List<DeployTarget> targets;
         List<Guid> rolloutIds;
         TemplateSnapshot templates;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
-            targets = await db.DeployTargets.AsNoTracking().ToListAsync(ct);
             templates = new TemplateSnapshot(await db.AnalysisTemplates.AsNoTracking().ToListAsync(ct));
             rolloutIds = await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused || r.ScaleDownAt != null)
                 .OrderBy(r => r.CreatedAt).Select(r => r.Id).ToListAsync(ct);
@@ -50,6 +48,8 @@ public sealed class RolloutReconciler(
 
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
+            // Read after the ticks: a rollout that just finished has changed its target's stable revision.
+            var targets = await db.DeployTargets.AsNoTracking().ToListAsync(ct);
             var busy = (await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused)
                 .Select(r => new { r.Service, r.Environment }).ToListAsync(ct)).Select(x => (x.Service, x.Environment)).ToHashSet();
             foreach (var t in targets.Where(t => t.StableVersion is not null && !busy.Contains((t.Service, t.Environment))))
