@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Cluster.InMemory;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
@@ -26,9 +27,9 @@ public sealed class RolloutCoordinatorTests
         public Task<MetricValue> MeasureAsync(AnalysisMetric metric, ServiceEnvironment target, string revision, CancellationToken ct) => Task.FromResult(MetricValue.Of(Value));
     }
 
-    private async Task<(TestStore Store, FakeClusterAdapter Cluster, HealthyMetrics Metrics)> SetUpAsync()
+    private async Task<(TestStore Store, InMemoryClusterAdapter Cluster, HealthyMetrics Metrics)> SetUpAsync()
     {
-        var cluster = new FakeClusterAdapter(_clock);
+        var cluster = new InMemoryClusterAdapter(_clock);
         var metrics = new HealthyMetrics();
         var store = await TestStore.CreateAsync(s =>
         {

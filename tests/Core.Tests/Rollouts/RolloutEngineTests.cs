@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Cluster.InMemory;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Rollouts;
 using OpsConsole.Core.Rollouts.Analysis;
@@ -16,14 +17,14 @@ public sealed class RolloutEngineTests
     private static readonly Actor ReleaseManager = new("rita", new HashSet<string> { Roles.ReleaseManager }, "c2");
 
     private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
-    private readonly FakeClusterAdapter _cluster;
+    private readonly InMemoryClusterAdapter _cluster;
     private readonly ScriptedMetrics _metrics = new();
     private readonly Templates _templates = new();
     private readonly RolloutEngine _engine;
 
     public RolloutEngineTests()
     {
-        _cluster = new FakeClusterAdapter(_clock);
+        _cluster = new InMemoryClusterAdapter(_clock);
         _engine = new RolloutEngine(_cluster, new AnalysisRunner(_metrics, _clock), _templates, _clock);
         _templates.Add(new AnalysisTemplate
         {
@@ -279,7 +280,7 @@ public sealed class RolloutEngineTests
         var r = await StartAsync("""{"canary":{"steps":[{"setWeight":25},{"pause":{}}]}}""");
         await RunUntilAsync(r, x => x.Phase == RolloutPhase.Paused);
 
-        var emptyCluster = new FakeClusterAdapter(_clock);
+        var emptyCluster = new InMemoryClusterAdapter(_clock);
         var engine = new RolloutEngine(emptyCluster, new AnalysisRunner(_metrics, _clock), _templates, _clock);
         var events = await engine.TickAsync(JsonSerializer.Deserialize<Rollout>(JsonSerializer.Serialize(r))!);
         Assert.Empty(events);

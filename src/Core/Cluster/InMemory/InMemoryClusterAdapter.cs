@@ -1,17 +1,20 @@
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Cluster;
 
-namespace OpsConsole.Core.Tests.Rollouts;
+
+namespace OpsConsole.Core.Cluster.InMemory;
 
 /// <summary>
-/// A fake cluster held in memory, for the engine's unit tests (the real local cluster is tested in
-/// Cluster.Tests). Revisions become ready at once unless <see cref="NeverReady"/> names them.
+/// A fake cluster: it records desired state in memory and runs nothing. For the rollout engine's unit
+/// tests and the reconciler benchmark, where real processes would measure the machine instead of the
+/// engine. Revisions are ready at once unless <see cref="NeverReady"/> names them; it reports no traffic.
 /// </summary>
-public sealed class FakeClusterAdapter(TimeProvider clock) : IClusterAdapter
+public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter
 {
-    private readonly Dictionary<ServiceEnvironment, Service> _services = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ServiceEnvironment, Service> _services = new();
     public HashSet<string> NeverReady { get; } = [];
+    /// <summary>Every call that changed something, in order ("weights 1.0.0=80%, 1.1.0=20%"); off when <see cref="RecordCalls"/> is false.</summary>
     public List<string> Calls { get; } = [];
+    public bool RecordCalls { get; init; } = true;
 
     private sealed class Service
     {
@@ -20,16 +23,21 @@ public sealed class FakeClusterAdapter(TimeProvider clock) : IClusterAdapter
         public List<HeaderRoute> Routes { get; set; } = [];
     }
 
-    public string Kind => "fake";
+    public string Kind => "in-memory";
 
-    private Service Of(ServiceEnvironment t) => _services.TryGetValue(t, out var s) ? s : _services[t] = new Service();
+    private void Record(string call)
+    {
+        if (RecordCalls) lock (Calls) Calls.Add(call);
+    }
+
+    private Service Of(ServiceEnvironment t) => _services.GetOrAdd(t, _ => new Service());
 
     public Task<Revision> DeployRevisionAsync(ServiceEnvironment target, RevisionSpec spec, CancellationToken ct = default)
     {
         var s = Of(target);
         if (!s.Revisions.TryGetValue(spec.Name, out var existing) || existing.Instances != spec.Instances)
         {
-            Calls.Add($"deploy {spec.Name} x{spec.Instances}");
+            Record($"deploy {spec.Name} x{spec.Instances}");
             s.Revisions[spec.Name] = (spec, spec.Instances);
         }
         return Task.FromResult(Observe(target, spec.Name));
@@ -39,7 +47,7 @@ public sealed class FakeClusterAdapter(TimeProvider clock) : IClusterAdapter
     {
         var s = Of(target);
         if (!s.Revisions.TryGetValue(revision, out var r)) throw new NotFoundException($"Revision {revision}");
-        if (r.Instances != instances) Calls.Add($"scale {revision} x{instances}");
+        if (r.Instances != instances) Record($"scale {revision} x{instances}");
         s.Revisions[revision] = (r.Spec, instances);
         return Task.FromResult(Observe(target, revision));
     }
@@ -49,7 +57,7 @@ public sealed class FakeClusterAdapter(TimeProvider clock) : IClusterAdapter
         var s = Of(target);
         foreach (var name in split.Weights.Keys)
             if (!s.Revisions.ContainsKey(name)) throw new NotFoundException($"Revision {name}");
-        if (!split.Equals(s.Weights)) Calls.Add($"weights {split}");
+        if (!split.Equals(s.Weights)) Record($"weights {split}");
         s.Weights = split;
         return Task.FromResult(new TrafficRouting(s.Weights, s.Routes));
     }
@@ -58,7 +66,7 @@ public sealed class FakeClusterAdapter(TimeProvider clock) : IClusterAdapter
     {
         var s = Of(target);
         if (routes.Count != s.Routes.Count || routes.Zip(s.Routes).Any(p => p.First.Revision != p.Second.Revision))
-            Calls.Add("routes " + string.Join(",", routes.Select(r => r.Revision)));
+            Record("routes " + string.Join(",", routes.Select(r => r.Revision)));
         s.Routes = [.. routes];
         return Task.FromResult(new TrafficRouting(s.Weights, s.Routes));
     }
@@ -77,7 +85,7 @@ public sealed class FakeClusterAdapter(TimeProvider clock) : IClusterAdapter
         var s = Of(target);
         if (s.Weights?.WeightOf(revision) > 0) throw new ConflictException($"{revision} still has traffic");
         var removed = s.Revisions.Remove(revision);
-        if (removed) Calls.Add($"remove {revision}");
+        if (removed) Record($"remove {revision}");
         return Task.FromResult(removed);
     }
 

@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Cluster.InMemory;
+using OpsConsole.Core.Cluster.Local;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Persistence;
+using OpsConsole.Core.Rollouts;
+using OpsConsole.Core.Rollouts.Analysis;
+
+// Usage: RolloutBenchmarks [detect|scale|ingress|all]
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var which = args.FirstOrDefault() ?? "all";
+if (which is "detect" or "all") await Detection.RunAsync();
+if (which is "scale" or "all") await ReconcilerScale.RunAsync();
+if (which is "ingress" or "all") await IngressOverhead.RunAsync();
+
+/// <summary>A store + reconciler over a cluster, as the console wires them.</summary>
+sealed class Bench : IAsyncDisposable
+{
+    public static readonly Actor Person = new("bench", new HashSet<string>(Roles.All), "bench");
+    private readonly ServiceProvider _sp;
+    public string Dir { get; } = Path.Combine(Path.GetTempPath(), "opsconsole-bench", Guid.NewGuid().ToString("N"));
+
+    public Bench(Func<string, IClusterAdapter> cluster)
+    {
+        Directory.CreateDirectory(Dir);
+        Cluster = cluster(Dir);
+        var s = new ServiceCollection();
+        s.AddLogging(b => b.SetMinimumLevel(LogLevel.Error));
+        s.AddSingleton(TimeProvider.System);
+        s.AddDbContextFactory<OpsDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(Dir, "store.db")}"));
+        s.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
+        s.AddSingleton(Cluster);
+        s.AddHttpClient();
+        s.AddSingleton<IMetricProvider, ClusterMetricProvider>();
+        s.AddSingleton(EventSource.ForInstance("bench"));
+        s.AddSingleton<EventOutbox>();
+        s.AddSingleton<RolloutUpdates>();
+        s.AddSingleton<RolloutReconciler>();
+        s.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.ToList()));
+        s.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<IClusterAdapter>(), new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), TimeProvider.System),
+            sp.GetRequiredService<IAnalysisTemplates>(), TimeProvider.System));
+        s.AddScoped<RolloutCoordinator>();
+        _sp = s.BuildServiceProvider();
+    }
+
+    public IClusterAdapter Cluster { get; }
+    public RolloutReconciler Reconciler => _sp.GetRequiredService<RolloutReconciler>();
+    public OpsDbContext Db() => _sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
+
+    public async Task SeedAsync(IEnumerable<ServiceEnvironment> targets, AnalysisTemplate? extraTemplate = null)
+    {
+        await using var db = Db();
+        await db.Database.MigrateAsync();
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
+        await DemoSeed.EnsureAsync(db, demo: false, DateTime.UtcNow);
+        if (extraTemplate is not null)
+            db.AnalysisTemplates.Add(new StoredAnalysisTemplate { Name = extraTemplate.Name, Version = 1, Json = JsonSerializer.Serialize(extraTemplate), CreatedBy = "bench", CreatedAt = DateTime.UtcNow });
+        foreach (var t in targets)
+            db.DeployTargets.Add(new DeployTarget { Service = t.Service, Environment = t.Environment, StableVersion = "1.0.0", StableRevision = "1.0.0",
+                DefaultStrategyJson = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate).ToJson(), CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+        await db.SaveChangesAsync();
+    }
+
+    public async Task<Guid> StartAsync(ServiceEnvironment t, string version, string strategy, Dictionary<string, string>? config = null)
+    {
+        await using var scope = _sp.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<RolloutCoordinator>()
+            .StartAsync(Person, t.Service, t.Environment, version, JsonDocument.Parse(strategy).RootElement, config)).Id;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sp.DisposeAsync();
+        if (Cluster is IAsyncDisposable d) await d.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(Dir, true); } catch (IOException) { }
+    }
+}
+
+static class Stats
+{
+    public static double P(IReadOnlyList<double> sorted, double q) => sorted.Count == 0 ? double.NaN : sorted[(int)Math.Min(sorted.Count - 1, Math.Round(q * (sorted.Count - 1)))];
+    public static string Ms(double v) => v.ToString("0.00");
+}
+
+/// <summary>
+/// A bad canary (half its requests fail) with a 1 s analysis interval on the real local cluster:
+/// time from the canary getting traffic to the rollback decision, and from the decision until every
+/// request through the ingress is answered by the stable version.
+/// </summary>
+static class Detection
+{
+    public static async Task RunAsync(int runs = 5)
+    {
+        Console.WriteLine("# detect: bad canary (FAULT_ERROR_RATE=0.5), analysis interval 1 s, demo traffic 20 rps");
+        var detect = new List<double>();
+        var clean = new List<double>();
+        var template = new AnalysisTemplate
+        {
+            Name = "bench-error-rate",
+            Metrics = [new AnalysisMetric { Name = "error-rate", Source = MetricSource.IngressErrorRate, Interval = TimeSpan.FromSeconds(1), Count = 30, SuccessCondition = "result <= 0.05" }],
+        };
+        for (var run = 0; run < runs; run++)
+        {
+            var target = new ServiceEnvironment("checkout", "bench");
+            await using var b = new Bench(dir => new LocalClusterAdapter(new LocalClusterOptions { DataDirectory = dir }));
+            await b.SeedAsync([target], template);
+            await using var traffic = new TrafficGenerator(b.Cluster);
+            await b.Reconciler.ReconcileOnceAsync(CancellationToken.None);
+            while ((await b.Cluster.GetServiceAsync(target))?.FindRevision("1.0.0")?.IsReady != true) await Task.Delay(50);
+            traffic.SetLoad(target, new TrafficLoad(20));
+            var id = await b.StartAsync(target, "1.2.0", """{"canary":{"steps":[{"setWeight":50},{"analysis":"bench-error-rate"}]}}""", new() { ["FAULT_ERROR_RATE"] = "0.5" });
+
+            // The console's pace: a reconciler pass every 500 ms.
+            DateTime? weighted = null, decided = null;
+            var watch = Stopwatch.StartNew();
+            while (decided is null && watch.Elapsed < TimeSpan.FromSeconds(120))
+            {
+                await b.Reconciler.ReconcileOnceAsync(CancellationToken.None);
+                await using var db = b.Db();
+                var r = await db.Rollouts.AsNoTracking().SingleAsync(x => x.Id == id);
+                if (weighted is null && r.CanaryWeight > 0) weighted = DateTime.UtcNow;
+                if (r.IsFinished) decided = DateTime.UtcNow;
+                else await Task.Delay(500);
+            }
+            if (weighted is null || decided is null) { Console.WriteLine($"run {run}: not decided"); continue; }
+            // From the decision, probe the ingress until 20 answers in a row come from the stable version.
+            var endpoint = (await b.Cluster.GetServiceAsync(target))!.Endpoint!;
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+            var streak = 0;
+            DateTime? firstOfStreak = null;
+            while (streak < 20)
+            {
+                var body = await http.GetStringAsync(endpoint);
+                if (body.Contains("\"1.0.0\"")) { streak++; firstOfStreak ??= DateTime.UtcNow; }
+                else { streak = 0; firstOfStreak = null; }
+            }
+            var d = (decided.Value - weighted.Value).TotalSeconds;
+            var c = (firstOfStreak!.Value - decided.Value).TotalSeconds;
+            detect.Add(d);
+            clean.Add(Math.Max(0, c));
+            Console.WriteLine($"run {run}: detected after {d:0.00} s ({d / 1.0:0.0} intervals), stable takes all traffic {Math.Max(0, c) * 1000:0} ms after the decision");
+        }
+        detect.Sort();
+        clean.Sort();
+        var flagger = 60.0 * 5; // Flagger: interval 1m x threshold 5 failed checks (its documented example)
+        Console.WriteLine($"detect median {Stats.P(detect, 0.5):0.00} s = {Stats.P(detect, 0.5):0.0} intervals (goal <= 3); back on stable median {Stats.P(clean, 0.5) * 1000:0} ms (goal <= 1000)");
+        Console.WriteLine($"ratio vs Flagger's interval x threshold (60 s x 5 = {flagger:0} s): {(Stats.P(detect, 0.5) + Stats.P(clean, 0.5)) / flagger:0.0000}");
+    }
+}
+
+/// <summary>
+/// 500 rollouts in flight on the in-memory cluster, reconciled the way the console does (store +
+/// engine, one pass every 500 ms): how long after a step is due it is taken (p50/p99), and CPU per
+/// rollout per tick, against the same measured with 1 rollout in the same process.
+/// </summary>
+static class ReconcilerScale
+{
+    public static async Task RunAsync()
+    {
+        Console.WriteLine("# scale: rollouts reconciled together on the in-memory cluster, pass every 500 ms");
+        await MeasureAsync(20, print: false); // warm-up: JIT and the store's first queries are not the engine's cost
+        var baseline = await MeasureAsync(1);
+        var at500 = await MeasureAsync(500);
+        Console.WriteLine($"ratio 500/1: step latency p50 {at500.P50 / baseline.P50:0.00}x, p99 {at500.P99 / baseline.P99:0.00}x, CPU per rollout per tick {at500.CpuPerTick / baseline.CpuPerTick:0.00}x");
+    }
+
+    private static async Task<(double P50, double P99, double CpuPerTick)> MeasureAsync(int count, bool print = true)
+    {
+        var targets = Enumerable.Range(0, count).Select(i => new ServiceEnvironment($"svc{i}", "bench")).ToList();
+        await using var b = new Bench(_ => new InMemoryClusterAdapter(TimeProvider.System) { RecordCalls = false });
+        await b.SeedAsync(targets);
+        await b.Reconciler.ReconcileOnceAsync(CancellationToken.None);
+        // Timed pauses make "due" exact: each pause of 2 s ends at a known time; the latency is how late the step after it is taken.
+        var strategy = """{"canary":{"steps":[{"setWeight":10},{"pause":{"duration":"2s"}},{"setWeight":30},{"pause":{"duration":"2s"}},{"setWeight":60},{"pause":{"duration":"2s"}},{"setWeight":100}]}}""";
+        foreach (var t in targets) await b.StartAsync(t, "1.1.0", strategy);
+
+        var cpu = 0.0; // process CPU spent inside reconciler passes only (the sleeps between passes excluded)
+        var ticks = 0L;
+        var latencies = new List<double>();
+        var wall = Stopwatch.StartNew();
+        while (wall.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var passStart = Stopwatch.StartNew();
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            await b.Reconciler.ReconcileOnceAsync(CancellationToken.None);
+            cpu += (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds;
+            await using var db = b.Db();
+            var active = await db.Rollouts.CountAsync(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused);
+            ticks += active;
+            if (active == 0) break;
+            var rest = TimeSpan.FromMilliseconds(500) - passStart.Elapsed;
+            if (rest > TimeSpan.Zero) await Task.Delay(rest);
+        }
+        await using (var db = b.Db())
+        {
+            // rollout.step.changed after a pause: its time minus the pause's end (step start + 2 s).
+            var events = await db.OutboxEvents.AsNoTracking().Where(e => e.Type == EventTypes.RolloutStepChanged).ToListAsync();
+            var byRollout = events.GroupBy(e => JsonDocument.Parse(e.CloudEventJson).RootElement.GetProperty("data").GetProperty("rolloutId").GetString());
+            foreach (var g in byRollout)
+            {
+                var ordered = g.OrderBy(e => e.Position).ToList();
+                for (var i = 1; i < ordered.Count; i++)
+                {
+                    var data = JsonDocument.Parse(ordered[i].CloudEventJson).RootElement.GetProperty("data");
+                    if (data.GetProperty("fromStep").GetInt32() % 2 == 1) // leaving a pause step
+                        latencies.Add((ordered[i].Time - ordered[i - 1].Time - TimeSpan.FromSeconds(2)).TotalMilliseconds);
+                }
+            }
+        }
+        latencies.Sort();
+        var p50 = Stats.P(latencies, 0.5);
+        var p99 = Stats.P(latencies, 0.99);
+        var perTick = cpu / Math.Max(1, ticks);
+        if (print) Console.WriteLine($"{count} rollouts: step latency after due p50 {Stats.Ms(p50)} ms, p99 {Stats.Ms(p99)} ms ({latencies.Count} steps); CPU per rollout per tick {perTick:0.000} ms ({ticks} ticks, {wall.Elapsed.TotalSeconds:0.0} s)");
+        return (p50, p99, perTick);
+    }
+}
+
+/// <summary>Latency through the local ingress vs straight to the instance, at a fixed request rate, in one run.</summary>
+static class IngressOverhead
+{
+    public static async Task RunAsync(int requests = 3000, int ratePerSecond = 200)
+    {
+        Console.WriteLine($"# ingress: {requests} requests each way, alternating, paced at {ratePerSecond} rps");
+        var dir = Path.Combine(Path.GetTempPath(), "opsconsole-bench", Guid.NewGuid().ToString("N"));
+        await using var cluster = new LocalClusterAdapter(new LocalClusterOptions { DataDirectory = dir });
+        // An instance that answers at once (the proxy's whole cost shows) and one that works 2 ms per request.
+        foreach (var (name, config) in new[] { ("instant", new Dictionary<string, string>()), ("2ms-backend", new Dictionary<string, string> { ["FAULT_LATENCY_MS"] = "2" }) })
+        {
+            var target = new ServiceEnvironment(name == "instant" ? "checkout" : "catalog", "bench");
+            var spec = new RevisionSpec("1.0.0", 1, config);
+            await cluster.DeployRevisionAsync(target, spec);
+            await cluster.SetWeightsAsync(target, TrafficSplit.AllTo(spec.Name));
+            Revision? rev;
+            while ((rev = (await cluster.GetServiceAsync(target))?.FindRevision(spec.Name)) is not { IsReady: true }) await Task.Delay(50);
+            await MeasureAsync(name, rev.Instances[0].Address!, (await cluster.GetServiceAsync(target))!.Endpoint!, requests, ratePerSecond);
+        }
+        try { Directory.Delete(dir, true); } catch (IOException) { }
+    }
+
+    private static async Task MeasureAsync(string name, Uri direct, Uri ingress, int requests, int ratePerSecond)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
+        for (var i = 0; i < 300; i++) { await http.GetStringAsync(direct); await http.GetStringAsync(ingress); } // warm both paths
+
+        var viaDirect = new List<double>();
+        var viaIngress = new List<double>();
+        var interval = TimeSpan.FromSeconds(1.0 / ratePerSecond);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < requests * 2; i++)
+        {
+            var due = interval * i;
+            if (clock.Elapsed < due) await Task.Delay(due - clock.Elapsed);
+            var useIngress = i % 2 == 1;
+            var t = Stopwatch.GetTimestamp();
+            await http.GetStringAsync(useIngress ? ingress : direct);
+            var ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
+            (useIngress ? viaIngress : viaDirect).Add(ms);
+        }
+        viaDirect.Sort();
+        viaIngress.Sort();
+        Console.WriteLine($"{name}: direct p50 {Stats.Ms(Stats.P(viaDirect, 0.5))} ms, p99 {Stats.Ms(Stats.P(viaDirect, 0.99))} ms; " +
+                          $"ingress p50 {Stats.Ms(Stats.P(viaIngress, 0.5))} ms, p99 {Stats.Ms(Stats.P(viaIngress, 0.99))} ms; " +
+                          $"ratio p50 {Stats.P(viaIngress, 0.5) / Stats.P(viaDirect, 0.5):0.00}x (goal <= 1.2), p99 {Stats.P(viaIngress, 0.99) / Stats.P(viaDirect, 0.99):0.00}x");
+    }
+}
