@@ -34,3 +34,32 @@ public sealed class LocalClusterServicesTests
         Directory.Delete(data, recursive: true);
     }
 }
+
+public sealed class FakeClockTests
+{
+    [Fact]
+    public async Task A_fake_clock_stamps_the_metrics_but_does_not_freeze_supervision()
+    {
+        var fake = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.Parse("2030-01-01T00:00:00Z"));
+        var data = Path.Combine(Path.GetTempPath(), "opsconsole-cluster-tests", Guid.NewGuid().ToString("N"));
+        await using (var cluster = new LocalClusterAdapter(TestCluster.Options(data), time: fake))
+        {
+            var target = new ServiceEnvironment("checkout", "dev");
+            await cluster.DeployRevisionAsync(target, new RevisionSpec("1.0.0"));
+            // The fake clock never moves, yet the instance is probed and becomes healthy.
+            await Eventually.TrueAsync(async () => (await cluster.GetInstanceHealthAsync(target, "1.0.0")).Single().State == InstanceState.Healthy,
+                TimeSpan.FromSeconds(60), () => "instance healthy");
+            await cluster.SetWeightsAsync(target, TrafficSplit.AllTo("1.0.0"));
+            using var http = new HttpClient();
+            var endpoint = (await cluster.GetServiceAsync(target))!.Endpoint!;
+            for (var i = 0; i < 5; i++) (await http.GetAsync(endpoint)).EnsureSuccessStatusCode();
+
+            var metrics = await cluster.GetRevisionMetricsAsync(target, "1.0.0", TimeSpan.FromSeconds(10));
+            Assert.Equal(5, metrics.Requests);
+            Assert.Equal(fake.GetUtcNow(), metrics.To);
+            fake.Advance(TimeSpan.FromMinutes(1));
+            Assert.Equal(0, (await cluster.GetRevisionMetricsAsync(target, "1.0.0", TimeSpan.FromSeconds(10))).Requests);
+        }
+        Directory.Delete(data, recursive: true);
+    }
+}

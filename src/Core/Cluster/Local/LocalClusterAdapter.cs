@@ -25,6 +25,13 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
 {
     private static readonly TimeSpan SupervisorTick = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Supervision (probes, restart delays, startup timeouts) always runs on the real clock: it deals
+    /// with real processes, so a fake TimeProvider must not freeze it. The TimeProvider given to the
+    /// constructor only stamps revisions and traffic (metric windows).
+    /// </summary>
+    private static readonly TimeProvider Clock = TimeProvider.System;
+
     /// <summary>Variables of the console's environment that instances inherit; nothing else leaks (no OPS_* secrets).</summary>
     private static readonly string[] InheritedVariables =
         ["PATH", "HOME", "USER", "LANG", "TMPDIR", "TMP", "TEMP", "DOTNET_ROOT", "DOTNET_ROOT_X64", "SYSTEMROOT", "WINDIR"];
@@ -47,6 +54,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
     private string? _workloadPath;
     private bool _disposed;
 
+    /// <param name="time">Stamps revisions and the ingress's traffic record (metric windows); supervision uses the real clock.</param>
     public LocalClusterAdapter(LocalClusterOptions options, ILogger<LocalClusterAdapter>? logger = null, TimeProvider? time = null)
     {
         _options = options;
@@ -357,7 +365,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
 
     private void StartLocked(WorkloadInstance instance)
     {
-        var now = _time.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var revision = instance.Revision;
         var port = FreeLoopbackPort();
         var psi = new ProcessStartInfo(WorkloadLocator.FindDotnet(_options.DotnetPath))
@@ -449,9 +457,9 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
             instance.Process = null;
             var wasHealthy = instance.State == InstanceState.Healthy;
             _pids.Delete(instance.Id);
-            CrashLocked(instance, $"exited with code {code}", _time.GetUtcNow() - instance.StartedAt);
+            CrashLocked(instance, $"exited with code {code}", Clock.GetUtcNow() - instance.StartedAt);
             _log.LogWarning("Local cluster: {Instance} exited with code {Code}; restarting in {Delay:0.#} s", instance.Id, code,
-                (instance.NextStartAt - _time.GetUtcNow()).TotalSeconds);
+                (instance.NextStartAt - Clock.GetUtcNow()).TotalSeconds);
             if (wasHealthy && _services.TryGetValue(instance.Revision.Target, out var service)) RebuildRoutesLocked(service);
         }
         process.Dispose();
@@ -466,14 +474,14 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
         TryKill(process);
         _ = process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => process.Dispose(), TaskScheduler.Default);
         _pids.Delete(instance.Id);
-        CrashLocked(instance, reason, _time.GetUtcNow() - instance.StartedAt);
+        CrashLocked(instance, reason, Clock.GetUtcNow() - instance.StartedAt);
         _log.LogWarning("Local cluster: killed {Instance}: {Reason}", instance.Id, reason);
         if (wasHealthy && _services.TryGetValue(instance.Revision.Target, out var service)) RebuildRoutesLocked(service);
     }
 
     private void CrashLocked(WorkloadInstance instance, string reason, TimeSpan ranFor)
     {
-        var now = _time.GetUtcNow();
+        var now = Clock.GetUtcNow();
         instance.ConsecutiveCrashes = ranFor >= _options.BackoffResetAfter ? 1 : instance.ConsecutiveCrashes + 1;
         var delay = TimeSpan.FromTicks(Math.Min(_options.MaxRestartBackoff.Ticks,
             _options.InitialRestartBackoff.Ticks * (1L << Math.Min(instance.ConsecutiveCrashes - 1, 20))));
@@ -501,7 +509,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
 
     private async Task SuperviseAsync()
     {
-        using var timer = new PeriodicTimer(SupervisorTick, _time);
+        using var timer = new PeriodicTimer(SupervisorTick, Clock);
         try
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token))
@@ -519,7 +527,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
         lock (_gate)
         {
             if (_disposed) return;
-            var now = _time.GetUtcNow();
+            var now = Clock.GetUtcNow();
             foreach (var service in _services.Values)
             foreach (var revision in service.Revisions.Values)
             foreach (var instance in revision.Instances)
@@ -562,7 +570,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
             healthy = response.IsSuccessStatusCode;
             if (!healthy) failure = $"health check answered {(int)response.StatusCode}";
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             healthy = false;
             failure = e is OperationCanceledException ? "health check timed out" : $"health check failed: {e.Message}";
@@ -572,7 +580,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
         {
             if (_disposed || instance.Stopped || instance.Generation != generation || !instance.Running) return;
             instance.ProbeInFlight = false;
-            var now = _time.GetUtcNow();
+            var now = Clock.GetUtcNow();
             var before = instance.State;
             if (healthy)
             {

@@ -82,7 +82,14 @@ public sealed class TrafficGenerator : ITrafficGenerator, IAsyncDisposable, IDis
                 var elapsed = Math.Min(TimeProvider.System.GetElapsedTime(last, now).TotalSeconds, 1.0);
                 last = now;
                 foreach (var flow in _flows.Values)
-                    await PumpAsync(flow, elapsed);
+                {
+                    try { await PumpAsync(flow, elapsed); }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        flow.LastError = e.Message;
+                        flow.EndpointCheckedAt = null;
+                    }
+                }
             }
         }
         catch (OperationCanceledException) { }
@@ -141,7 +148,7 @@ public sealed class TrafficGenerator : ITrafficGenerator, IAsyncDisposable, IDis
                 flow.LastError = $"answered {(int)response.StatusCode}";
             }
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             if (_stopping.IsCancellationRequested) return;
             Interlocked.Increment(ref flow.Sent);
