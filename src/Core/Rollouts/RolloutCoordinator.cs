@@ -16,7 +16,7 @@ public sealed class RolloutInProgressException(Guid runningId, string target)
 }
 
 /// <summary>Starts rollouts and applies people's actions to them; every change is audited and emitted.</summary>
-public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, RolloutEngine engine, TimeProvider clock)
+public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, RolloutEngine engine, TimeProvider clock, RolloutUpdates? updates = null)
 {
     /// <summary>Strategies a request may name instead of giving one inline.</summary>
     public static IReadOnlyList<string> NamedStrategies => ["default", "canary", "blueGreen"];
@@ -52,6 +52,7 @@ public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, Roll
         try
         {
             await db.SaveChangesAsync(ct);
+            updates?.Wake();
         }
         catch (DbUpdateException)
         {
@@ -78,6 +79,8 @@ public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, Roll
             try
             {
                 await db.SaveChangesAsync(ct);
+                updates?.Wake();
+                updates?.Publish(rollout.Id, rollout.Target.ToString());
                 return rollout;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 3)

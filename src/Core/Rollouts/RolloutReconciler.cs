@@ -25,7 +25,8 @@ public sealed class RolloutReconciler(
 {
     private static readonly Actor Reconciler = new("reconciler", new HashSet<string>(Roles.All), "reconciler");
 
-    public async Task ReconcileOnceAsync(CancellationToken ct)
+    /// <summary>Runs one pass; returns how many rollouts were in flight (or due a scale-down) at its start.</summary>
+    public async Task<int> ReconcileOnceAsync(CancellationToken ct)
     {
         List<Guid> rolloutIds;
         TemplateSnapshot templates;
@@ -61,6 +62,7 @@ public sealed class RolloutReconciler(
                 }
             }
         }
+        return rolloutIds.Count;
     }
 
     private async Task TickAsync(Guid id, RolloutEngine engine, CancellationToken ct)
@@ -120,6 +122,15 @@ public sealed class RolloutReconciler(
 public sealed class RolloutUpdates
 {
     private event Action<Guid, string>? Changed;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Asks the reconciler for a pass now (a rollout was started or acted on).</summary>
+    public void Wake()
+    {
+        try { _wake.Release(); } catch (SemaphoreFullException) { }
+    }
+
+    public Task<bool> WaitForWakeAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
 
     public IDisposable Subscribe(Action<Guid, string> onChange)
     {
