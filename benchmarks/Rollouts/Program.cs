@@ -41,12 +41,7 @@ sealed class Bench : IAsyncDisposable
         s.AddSingleton<IMetricProvider, ClusterMetricProvider>();
         s.AddSingleton(EventSource.ForInstance("bench"));
         s.AddSingleton<EventOutbox>();
-        s.AddSingleton<RolloutUpdates>();
-        s.AddSingleton<RolloutReconciler>();
-        s.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.ToList()));
-        s.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<IClusterAdapter>(), new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), TimeProvider.System),
-            sp.GetRequiredService<IAnalysisTemplates>(), TimeProvider.System));
-        s.AddScoped<RolloutCoordinator>();
+        s.AddRolloutEngine();
         _sp = s.BuildServiceProvider();
     }
 

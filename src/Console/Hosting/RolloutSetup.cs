@@ -20,14 +20,8 @@ public static class RolloutSetup
         services.AddSingleton<ITrafficGenerator>(sp => sp.GetRequiredService<TrafficGenerator>());
         services.AddHttpClient(ClusterMetricProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         services.AddSingleton<IMetricProvider, ClusterMetricProvider>();
-        services.AddSingleton<RolloutUpdates>();
-        services.AddSingleton<RolloutReconciler>();
+        services.AddRolloutEngine();
         services.AddHostedService<RolloutReconcilerService>();
-        services.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.AsNoTracking().ToList()));
-        services.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<IClusterAdapter>(),
-            new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>()),
-            sp.GetRequiredService<IAnalysisTemplates>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddScoped<RolloutCoordinator>();
         return services;
     }
 

@@ -40,12 +40,7 @@ public sealed class RolloutHarness : IAsyncDisposable
         s.AddSingleton<IMetricProvider, ClusterMetricProvider>();
         s.AddSingleton(EventSource.ForInstance("it"));
         s.AddSingleton<EventOutbox>();
-        s.AddSingleton<RolloutUpdates>();
-        s.AddSingleton<RolloutReconciler>();
-        s.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.ToList()));
-        s.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<IClusterAdapter>(), new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), TimeProvider.System),
-            sp.GetRequiredService<IAnalysisTemplates>(), TimeProvider.System));
-        s.AddScoped<RolloutCoordinator>();
+        s.AddRolloutEngine();
         _services = s.BuildServiceProvider();
         Traffic = new TrafficGenerator(Cluster.Adapter);
     }

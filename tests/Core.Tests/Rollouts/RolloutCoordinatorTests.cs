@@ -36,12 +36,7 @@ public sealed class RolloutCoordinatorTests
             s.AddSingleton<TimeProvider>(_clock);
             s.AddSingleton<IClusterAdapter>(cluster);
             s.AddSingleton<IMetricProvider>(metrics);
-            s.AddSingleton<RolloutUpdates>();
-            s.AddSingleton<RolloutReconciler>();
-            s.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.ToList()));
-            s.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<IClusterAdapter>(), new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), _clock),
-                sp.GetRequiredService<IAnalysisTemplates>(), _clock));
-            s.AddScoped<RolloutCoordinator>();
+            s.AddRolloutEngine();
             s.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
         });
         await using var db = store.NewContext();

@@ -1,0 +1,24 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Rollouts;
+
+public static class RolloutServices
+{
+    /// <summary>
+    /// The rollout machinery over whatever <see cref="Cluster.IClusterAdapter"/>, <see cref="IMetricProvider"/>,
+    /// store and clock the host registered: the console, the integration tests and the benchmarks wire it the same way.
+    /// </summary>
+    public static IServiceCollection AddRolloutEngine(this IServiceCollection services)
+    {
+        services.AddSingleton<RolloutUpdates>();
+        services.AddSingleton<RolloutReconciler>();
+        services.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.AsNoTracking().ToList()));
+        services.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<Cluster.IClusterAdapter>(),
+            new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>()),
+            sp.GetRequiredService<IAnalysisTemplates>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped<RolloutCoordinator>();
+        return services;
+    }
+}
