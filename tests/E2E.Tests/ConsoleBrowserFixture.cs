@@ -16,7 +16,7 @@ namespace OpsConsole.E2E.Tests;
 /// Chromium, shared by every browser test. Each test opens its own browser context, so tests
 /// share no cookies and do not depend on each other's order.
 /// </summary>
-public sealed class ConsoleBrowserFixture : IAsyncLifetime
+public class ConsoleBrowserFixture : IAsyncLifetime
 {
     /// <summary>Debian's Chromium; Playwright drives it without downloading a browser of its own.</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -31,6 +31,9 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
 
+    /// <summary>Settings beyond the data folder and the admin's credentials. This console runs without the demo.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["OPS_DEMO"] = "false" };
+
     /// <summary>Folder for screenshots, beside the test binaries.</summary>
     public static string ScreenshotDirectory => Path.Combine(AppContext.BaseDirectory, "screenshots");
 
@@ -42,7 +45,7 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
                 "Install it with 'apt-get install -y chromium' (./test.sh does this) and run the tests again.");
 
         Directory.CreateDirectory(_dataDir);
-        _factory = new ConsoleFactory(_dataDir, AdminPassword, AdminToken);
+        _factory = new ConsoleFactory(_dataDir, AdminPassword, AdminToken, Settings);
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
         var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
@@ -109,7 +112,8 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 
-    private sealed class ConsoleFactory(string dataDir, string adminPassword, string adminToken) : WebApplicationFactory<Program>
+    private sealed class ConsoleFactory(string dataDir, string adminPassword, string adminToken, IReadOnlyDictionary<string, string> settings)
+        : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
@@ -117,7 +121,7 @@ public sealed class ConsoleBrowserFixture : IAsyncLifetime
             builder.UseSetting("OPS_ADMIN_PASSWORD", adminPassword);
             builder.UseSetting("OPS_ADMIN_TOKEN", adminToken);
             builder.UseSetting("OPS_JOB_POLL_SECONDS", "0.5");
-            builder.UseSetting("OPS_DEMO", "false");
+            foreach (var (key, value) in settings) builder.UseSetting(key, value);
         }
     }
 }

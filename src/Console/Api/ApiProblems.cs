@@ -41,8 +41,8 @@ public sealed class DomainExceptionHandler(IProblemDetailsService problems) : IE
             InvalidInputException => (400, "The request is not valid"),
             AccessDeniedException => (403, "Forbidden"),
             NotFoundException => (404, "Not found"),
-            ConflictException => (409, "Conflict"),
             OpsConsole.Core.Rollouts.RolloutInProgressException => (409, "A rollout is already in flight"),
+            ConflictException => (409, "Conflict"),
             BadHttpRequestException b => (b.StatusCode, b.StatusCode == 413 ? "Request body too large" : "Bad request"),
             _ => (0, ""),
         };

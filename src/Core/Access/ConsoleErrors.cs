@@ -23,4 +23,4 @@ public sealed class InvalidInputException : Exception
 public sealed class NotFoundException(string what) : Exception($"{what} was not found.");
 
 /// <summary>The request conflicts with the current state. Maps to 409.</summary>
-public sealed class ConflictException(string message) : Exception(message);
+public class ConflictException(string message) : Exception(message);

@@ -10,7 +10,7 @@ namespace OpsConsole.Core.Rollouts;
 
 /// <summary>A second rollout for a target that already has one in flight. Maps to 409 with the running one's id.</summary>
 public sealed class RolloutInProgressException(Guid runningId, string target)
-    : Exception($"A rollout of {target} is already in flight ({runningId}); abort it or wait for it to finish.")
+    : ConflictException($"A rollout of {target} is already in flight ({runningId}); abort it or wait for it to finish.")
 {
     public Guid RunningId { get; } = runningId;
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
 
@@ -8,10 +9,15 @@ namespace OpsConsole.Console.Tests.Access;
 /// <summary>One console, the admin's tokens each narrowed to a single role, and the things the routes act on.</summary>
 public sealed class RoleMatrixFixture : IAsyncLifetime
 {
-    public ConsoleFactory Factory { get; } = new();
+    // The fake cluster lets rollouts be started and acted on without starting workload processes.
+    public FakeClusterConsoleFactory Factory { get; } = new();
     public Dictionary<string, string> TokenByRole { get; } = [];
     public Guid WebhookId { get; private set; }
     public Guid DeliveryId { get; private set; }
+    public Guid RolloutId { get; private set; }
+
+    /// <summary>The target the read-only service routes look at.</summary>
+    public const string Service = "matrix", Environment = "dev";
 
     public async Task InitializeAsync()
     {
@@ -21,6 +27,15 @@ public sealed class RoleMatrixFixture : IAsyncLifetime
         WebhookId = await Factory.CreateWebhookAsync();
         var ping = await admin.PostAsync($"/api/v1/webhooks/{WebhookId}/ping", null).EnsureStatusAsync(HttpStatusCode.Accepted);
         DeliveryId = Guid.Parse(ping.Headers.Location!.OriginalString.Split('#')[1]);
+        await Factory.SeedTargetAsync(Service, Environment);
+        RolloutId = await StartRolloutAsync();
+    }
+
+    /// <summary>A rollout in flight on a target of its own, started by an OnCall token (Admin alone may not start one).</summary>
+    public async Task<Guid> StartRolloutAsync()
+    {
+        using var onCall = Factory.CreateTokenClient(TokenByRole[Roles.OnCall]);
+        return await Factory.StartRolloutAsync(onCall);
     }
 
     public async Task DisposeAsync() => await Factory.DisposeAsync();
@@ -34,6 +49,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
 {
     private static readonly string[] Everyone = [.. Roles.All];
     private static readonly string[] AdminOnly = [Roles.Admin];
+    private static readonly string[] RolloutActors = [Roles.OnCall, Roles.ReleaseManager];
 
     /// <summary>A route: how to call it (path and body may need fresh things to act on), who may, and what success looks like.</summary>
     private sealed record Route(string Method, Func<RoleMatrixFixture, string, Task<string>> Path, Func<string, object?> Body, string[] Allowed, HttpStatusCode Success);
@@ -45,6 +61,9 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         new(method, path, body ?? (_ => null), allowed, success);
 
     private static async Task<string> FreshUser(RoleMatrixFixture fx) => await fx.Factory.CreateUserAsync(Names.Password(), Roles.Viewer);
+
+    /// <summary>Each role that may start a rollout starts it on a target of its own: one rollout per target may be in flight.</summary>
+    private static string StartTarget(string role) => $"start-{role.ToLowerInvariant()}";
 
     private static readonly Dictionary<string, Route> Routes = new()
     {
@@ -82,6 +101,20 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["POST /api/v1/webhooks/deliveries/{id}/redeliver"] = R("POST", (f, _) => Task.FromResult($"/api/v1/webhooks/deliveries/{f.DeliveryId}/redeliver"), AdminOnly, HttpStatusCode.Accepted),
         ["GET /api/v1/events"] = R("GET", "/api/v1/events", Everyone, HttpStatusCode.OK),
         ["GET /hangfire"] = R("GET", "/hangfire", AdminOnly, HttpStatusCode.OK),
+        ["GET /api/v1/rollouts"] = R("GET", "/api/v1/rollouts", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/rollouts/{id}"] = R("GET", (f, _) => Task.FromResult($"/api/v1/rollouts/{f.RolloutId}"), Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/rollouts"] = R("POST", async (f, role) =>
+        {
+            await f.Factory.SeedTargetAsync(StartTarget(role));
+            return "/api/v1/rollouts";
+        }, RolloutActors, HttpStatusCode.Created, role => new { service = StartTarget(role), environment = "dev", version = "1.1.0" }),
+        ["POST /api/v1/rollouts/{id}/abort"] = R("POST", async (f, _) => $"/api/v1/rollouts/{await f.StartRolloutAsync()}/abort", RolloutActors, HttpStatusCode.OK),
+        // Promoting straight to 100% is the one action OnCall may not take.
+        ["POST /api/v1/rollouts/{id}/promote-full"] = R("POST", async (f, _) => $"/api/v1/rollouts/{await f.StartRolloutAsync()}/promote-full",
+            [Roles.ReleaseManager], HttpStatusCode.OK),
+        ["GET /api/v1/services"] = R("GET", "/api/v1/services", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/services/{service}/environments/{environment}"] = R("GET",
+            $"/api/v1/services/{RoleMatrixFixture.Service}/environments/{RoleMatrixFixture.Environment}", Everyone, HttpStatusCode.OK),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
@@ -156,7 +189,8 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     }
 
     private static string AnonymousPath(string routeName) => routeName.Split(' ')[1]
-        .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString()) switch
+        .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString())
+        .Replace("{service}", RoleMatrixFixture.Service).Replace("{environment}", RoleMatrixFixture.Environment) switch
     {
         "/hubs/events/negotiate" => "/hubs/events/negotiate?negotiateVersion=1",
         var p => p,

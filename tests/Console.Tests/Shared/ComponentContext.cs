@@ -23,7 +23,11 @@ public abstract class ComponentContext : BunitContext, IAsyncLifetime
     private readonly string _storePath = Path.Combine(Path.GetTempPath(), $"opsconsole-bunit-{Guid.NewGuid():N}.db");
     private readonly SignedInUser _user = new();
 
-    protected ComponentContext()
+    protected ComponentContext() : this(null) { }
+
+    /// <param name="configure">Adds what the components under test need beyond the shell's services
+    /// (e.g. the rollout coordinator over a fake cluster); runs before the service provider is built.</param>
+    protected ComponentContext(Action<IServiceCollection>? configure)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
@@ -40,6 +44,8 @@ public abstract class ComponentContext : BunitContext, IAsyncLifetime
         Services.AddSingleton(EventSource.ForInstance("bunit"));
         Services.AddSingleton<EventOutbox>();
         Services.AddSingleton(new LiveEvents(NullLogger<LiveEvents>.Instance));
+
+        configure?.Invoke(Services);
 
         using var db = NewDb();
         db.Database.Migrate();
