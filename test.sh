@@ -15,6 +15,8 @@ need_pkg() { # need_pkg <command-or-path> <debian-package>
 
 # Browser tests drive Debian's Chromium through Playwright (no browser download).
 need_pkg /usr/bin/chromium chromium
+# Migration tests start a throwaway cluster from Debian's PostgreSQL server binaries.
+need_pkg /usr/lib/postgresql/15/bin/initdb postgresql
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results="$(pwd)/artifacts/test-results"

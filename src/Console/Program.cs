@@ -136,6 +136,7 @@ api.MapWebhooksApi();
 api.MapEventsApi();
 api.MapRolloutsApi();
 api.MapServicesApi();
+api.MapAnalysisTemplatesApi();
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 

@@ -19,6 +19,7 @@ public static class RolloutServices
             new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<IAnalysisTemplates>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<RolloutCoordinator>();
+        services.AddScoped<Analysis.AnalysisTemplateLibrary>();
         return services;
     }
 }

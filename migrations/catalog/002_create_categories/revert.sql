@@ -1,0 +1,2 @@
+DROP TABLE product_categories;
+DROP TABLE categories;

@@ -1,0 +1,1 @@
+SELECT description FROM products WHERE 1 = 0;

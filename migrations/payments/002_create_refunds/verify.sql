@@ -1,0 +1,1 @@
+SELECT id, payment_id, amount_cents, reason FROM refunds WHERE 1 = 0;
