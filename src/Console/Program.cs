@@ -80,6 +80,7 @@ builder.Services.AddScoped<WebhookRegistry>();
 builder.Services.AddScoped<FirstRun>();
 builder.Services.AddScoped<ConsoleSignIn>();
 builder.Services.AddConsoleRollouts(settings);
+builder.Services.AddConsoleMigrations(builder.Configuration);
 
 builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
@@ -103,6 +104,7 @@ await app.Services.MigrateStoreAsync();
 await using (var scope = app.Services.CreateAsyncScope())
     await scope.ServiceProvider.GetRequiredService<FirstRun>().EnsureAsync(settings.AdminPassword, settings.AdminToken);
 await app.Services.SeedRolloutsAsync(settings);
+await app.Services.SeedMigrationTargetsAsync(settings);
 app.Services.ScheduleRecurringJobs();
 
 app.UseCorrelationId();
@@ -137,6 +139,7 @@ api.MapEventsApi();
 api.MapRolloutsApi();
 api.MapServicesApi();
 api.MapAnalysisTemplatesApi();
+api.MapMigrationsApi();
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 

@@ -4,6 +4,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Events.Webhooks;
+using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Core.Persistence;
@@ -25,6 +26,9 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<AnalysisRun> AnalysisRuns => Set<AnalysisRun>();
     public DbSet<AnalysisMeasurement> AnalysisMeasurements => Set<AnalysisMeasurement>();
     public DbSet<StoredAnalysisTemplate> AnalysisTemplates => Set<StoredAnalysisTemplate>();
+    public DbSet<MigrationBatch> MigrationBatches => Set<MigrationBatch>();
+    public DbSet<MigrationTargetConfig> MigrationTargets => Set<MigrationTargetConfig>();
+    public DbSet<DeploymentPlan> DeploymentPlans => Set<DeploymentPlan>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
@@ -80,6 +84,39 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
         });
 
         MapRollouts(b);
+        MapMigrations(b);
+    }
+
+    private static void MapMigrations(ModelBuilder b)
+    {
+        b.Entity<MigrationTargetConfig>(e =>
+        {
+            e.HasKey(t => new { t.Service, t.Environment });
+            e.Property(t => t.Provider).HasConversion<string>().HasMaxLength(20);
+        });
+        b.Entity<MigrationBatch>(e =>
+        {
+            e.HasKey(m => m.Id);
+            e.Property(m => m.Id).ValueGeneratedNever();
+            e.Property(m => m.Kind).HasConversion<string>().HasMaxLength(20);
+            e.Property(m => m.Status).HasConversion<string>().HasMaxLength(20);
+            e.Property(m => m.Outcome).HasConversion<string>().HasMaxLength(20);
+            e.HasIndex(m => new { m.Service, m.Environment, m.RequestedAt });
+            e.HasIndex(m => m.Status);
+            e.Ignore(m => m.IsFinished);
+            e.Ignore(m => m.Waivers);
+            e.Ignore(m => m.Result);
+            e.Property(m => m.Phase).HasConversion<string>().HasMaxLength(20);
+            e.HasIndex(m => m.PlanId);
+        });
+        b.Entity<DeploymentPlan>(e =>
+        {
+            e.HasKey(p => p.Id);
+            e.Property(p => p.Id).ValueGeneratedNever();
+            e.Property(p => p.Status).HasConversion<string>().HasMaxLength(20);
+            e.HasIndex(p => p.RolloutId);
+            e.HasIndex(p => new { p.Service, p.Environment, p.CreatedAt });
+        });
     }
 
     private static void MapRollouts(ModelBuilder b)

@@ -1,5 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Console.Hosting;
+using OpsConsole.Console.Tests.Migrations;
 using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
@@ -15,6 +18,10 @@ public sealed class RoleMatrixFixture : IAsyncLifetime
     public Guid WebhookId { get; private set; }
     public Guid DeliveryId { get; private set; }
     public Guid RolloutId { get; private set; }
+    /// <summary>A finished dry-run (it has evidence), and a ReleaseManager other than the admin, whose batches the admin's tokens may approve.</summary>
+    public Guid FinishedBatchId { get; private set; }
+    public HttpClient OtherReleaseManager { get; private set; } = default!;
+    public Guid PlanId { get; private set; }
 
     /// <summary>The target the read-only service routes look at.</summary>
     public const string Service = "matrix", Environment = "dev";
@@ -29,7 +36,22 @@ public sealed class RoleMatrixFixture : IAsyncLifetime
         DeliveryId = Guid.Parse(ping.Headers.Location!.OriginalString.Split('#')[1]);
         await Factory.SeedTargetAsync(Service, Environment);
         RolloutId = await StartRolloutAsync();
+
+        await Factory.Services.SeedDemoMigrationTargetsAsync(Factory.Services.GetRequiredService<ConsoleSettings>());
+        var other = await Factory.CreateUserAsync(Names.Password(), Roles.ReleaseManager);
+        await using (var scope = Factory.Services.CreateAsyncScope())
+            OtherReleaseManager = Factory.CreateTokenClient((await scope.ServiceProvider.GetRequiredService<ApiTokens>()
+                .IssueAsync(new Actor(other, new HashSet<string> { Roles.ReleaseManager }, "matrix"), "matrix", [Roles.ReleaseManager], null)).Secret);
+        FinishedBatchId = await MigrationConsoleFactory.PostRunAsync(admin, "/api/v1/migrations/catalog/dev/dry-run");
+        await MigrationConsoleFactory.WaitForBatchAsync(admin, FinishedBatchId, "Succeeded", "Failed");
+        await Factory.SeedTargetAsync("checkout", "staging");
+        var plan = await OtherReleaseManager.PostAsJsonAsync("/api/v1/deployment-plans", new { service = "checkout", environment = "staging", version = "1.1.0" }, TestApi.Json)
+            .EnsureStatusAsync(HttpStatusCode.Created);
+        PlanId = (await plan.ReadJsonAsync()).GetProperty("id").GetGuid();
     }
+
+    /// <summary>An apply on prod requested by the other ReleaseManager: it waits for approval.</summary>
+    public Task<Guid> AwaitingBatchAsync() => MigrationConsoleFactory.PostRunAsync(OtherReleaseManager, "/api/v1/migrations/checkout/prod/apply");
 
     /// <summary>A rollout in flight on a target of its own, started by an OnCall token (Admin alone may not start one).</summary>
     public async Task<Guid> StartRolloutAsync()
@@ -38,7 +60,11 @@ public sealed class RoleMatrixFixture : IAsyncLifetime
         return await Factory.StartRolloutAsync(onCall);
     }
 
-    public async Task DisposeAsync() => await Factory.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        OtherReleaseManager?.Dispose();
+        await Factory.DisposeAsync();
+    }
 }
 
 /// <summary>
@@ -50,6 +76,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     private static readonly string[] Everyone = [.. Roles.All];
     private static readonly string[] AdminOnly = [Roles.Admin];
     private static readonly string[] RolloutActors = [Roles.OnCall, Roles.ReleaseManager];
+    private static readonly string[] ReleaseManagers = [Roles.ReleaseManager];
 
     /// <summary>A route: how to call it (path and body may need fresh things to act on), who may, and what success looks like.</summary>
     private sealed record Route(string Method, Func<RoleMatrixFixture, string, Task<string>> Path, Func<string, object?> Body, string[] Allowed, HttpStatusCode Success);
@@ -115,6 +142,25 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["GET /api/v1/services"] = R("GET", "/api/v1/services", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/services/{service}/environments/{environment}"] = R("GET",
             $"/api/v1/services/{RoleMatrixFixture.Service}/environments/{RoleMatrixFixture.Environment}", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/migrations"] = R("GET", "/api/v1/migrations", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/migrations/{service}/{environment}"] = R("GET", "/api/v1/migrations/checkout/dev", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/migrations/{service}/{environment}/dry-run"] = R("POST", "/api/v1/migrations/checkout/dev/dry-run", ReleaseManagers, HttpStatusCode.Accepted),
+        // On prod an apply or revert waits for approval: nothing runs.
+        ["POST /api/v1/migrations/{service}/{environment}/apply"] = R("POST", "/api/v1/migrations/checkout/prod/apply", ReleaseManagers, HttpStatusCode.Accepted, _ => new { }),
+        ["POST /api/v1/migrations/{service}/{environment}/revert"] = R("POST", "/api/v1/migrations/checkout/prod/revert", ReleaseManagers, HttpStatusCode.Accepted, _ => new { count = 1 }),
+        ["PUT /api/v1/migrations/{service}/{environment}/target"] = R("PUT", "/api/v1/migrations/matrix/dev/target", AdminOnly, HttpStatusCode.OK,
+            _ => new { provider = "sqlite", connectionString = "Data Source=matrix-target.db" }),
+        ["GET /api/v1/migration-batches"] = R("GET", "/api/v1/migration-batches", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/migration-batches/{id}"] = R("GET", (f, _) => Task.FromResult($"/api/v1/migration-batches/{f.FinishedBatchId}"), Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/migration-batches/{id}/evidence"] = R("GET", (f, _) => Task.FromResult($"/api/v1/migration-batches/{f.FinishedBatchId}/evidence"), Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/migration-batches/{id}/approve"] = R("POST", async (f, _) => $"/api/v1/migration-batches/{await f.AwaitingBatchAsync()}/approve",
+            ReleaseManagers, HttpStatusCode.Accepted),
+        ["GET /api/v1/deployment-plans/{id}"] = R("GET", (f, _) => Task.FromResult($"/api/v1/deployment-plans/{f.PlanId}"), Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/deployment-plans"] = R("POST", async (f, _) =>
+        {
+            await f.Factory.SeedTargetAsync("catalog", "staging");
+            return "/api/v1/deployment-plans";
+        }, ReleaseManagers, HttpStatusCode.Created, _ => new { service = "catalog", environment = "staging", version = "1.1.0" }),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Audit;
+using OpsConsole.Core.Persistence;
+using OpsConsole.Core.Rollouts;
+
+namespace OpsConsole.Core.Migrations.Orchestration;
+
+public enum DeploymentPlanStatus
+{
+    /// <summary>The expand batch is waiting for approval or running; the rollout has not started.</summary>
+    Expanding,
+    RollingOut,
+    /// <summary>The rollout succeeded; the contract batch is waiting for approval or running.</summary>
+    Contracting,
+    Succeeded,
+    Failed,
+}
+
+/// <summary>
+/// A rollout tied to its service's migrations: the pending expand changes are applied before the
+/// rollout's first step (a failed expand means the rollout never starts), and the contract changes
+/// after the rollout succeeded (Healthy). Each migration step is an ordinary batch (approval rules
+/// of the target apply to each).
+/// </summary>
+public sealed class DeploymentPlan
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public required string Service { get; set; }
+    public required string Environment { get; set; }
+    public required string Version { get; set; }
+    public string? StrategyJson { get; set; }
+    public string ConfigJson { get; set; } = "{}";
+    public required string RequestedBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public DeploymentPlanStatus Status { get; set; }
+    public Guid? ExpandBatchId { get; set; }
+    public Guid? RolloutId { get; set; }
+    public Guid? ContractBatchId { get; set; }
+    public string Message { get; set; } = "";
+}
+
+/// <summary>Drives deployment plans: creates them, and moves them on when their batches finish or their rollout ends.</summary>
+public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, RolloutCoordinator rollouts, TimeProvider clock)
+{
+    public async Task<DeploymentPlan> CreateAsync(Actor actor, string? service, string? environment, string? version, JsonElement? strategy,
+        IReadOnlyDictionary<string, string>? config, CancellationToken ct = default)
+    {
+        actor.Require("plan deployments with migrations", Roles.ReleaseManager);
+        service ??= "";
+        environment ??= "";
+        if (string.IsNullOrWhiteSpace(version)) throw new InvalidInputException("version", "A version is required.");
+        if (!await db.DeployTargets.AnyAsync(t => t.Service == service && t.Environment == environment, ct))
+            throw new NotFoundException($"Service '{service}' in environment '{environment}'");
+        MigrationStatus? status;
+        try
+        {
+            (_, status) = await desk.StatusAsync(service, environment, ct);
+        }
+        catch (TargetUnavailableException)
+        {
+            // Unknown what is pending: the expand batch runs anyway, fails with its evidence, and the rollout does not start.
+            status = null;
+        }
+        if (status is not null && status.Drift.Count > 0)
+            throw new ConflictException($"{service}/{environment} has drift ({string.Join(", ", status.Drift.Select(d => d.Change))}): fix it before planning a deployment.");
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var plan = new DeploymentPlan
+        {
+            Service = service, Environment = environment, Version = version.Trim(), StrategyJson = strategy?.GetRawText(),
+            ConfigJson = JsonSerializer.Serialize(config ?? new Dictionary<string, string>()), RequestedBy = actor.Name, CreatedAt = now, UpdatedAt = now,
+        };
+        db.DeploymentPlans.Add(plan);
+        AuditTrail.Record(db, actor, "deployment-plan.create", $"{service}/{environment}",
+            after: new { planId = plan.Id, version = plan.Version, expand = status?.Pending.Where(p => p.Phase == MigrationPhase.Expand).Select(p => p.Name),
+                contract = status?.Pending.Where(p => p.Phase == MigrationPhase.Contract).Select(p => p.Name) });
+        if (status is null || (status.Pending.Count > 0 && status.Pending[0].Phase == MigrationPhase.Expand))
+        {
+            plan.Status = DeploymentPlanStatus.Expanding;
+            plan.Message = "Applying the expand changes before the rollout starts.";
+            // Saves the plan and the batch together, then queues the batch.
+            var batch = await desk.RequestAsync(actor, service, environment, new MigrationBatchRequest(MigrationRunKind.Apply, Phase: MigrationPhase.Expand, PlanId: plan.Id), ct);
+            plan.ExpandBatchId = batch.Id;
+            if (batch.Status == MigrationBatchStatus.AwaitingApproval) plan.Message = "The expand batch waits for a second ReleaseManager's approval; the rollout starts after it succeeded.";
+            await db.SaveChangesAsync(ct);
+            return plan;
+        }
+        await db.SaveChangesAsync(ct);
+        await StartRolloutAsync(plan, "No expand change is pending: the rollout starts now.", ct);
+        return plan;
+    }
+
+    /// <summary>Called when a batch finished: an expand batch starts or stops the rollout; a contract batch ends the plan.</summary>
+    public async Task AfterBatchAsync(Guid batchId, CancellationToken ct = default)
+    {
+        var batch = await db.MigrationBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == batchId, ct);
+        if (batch is not { PlanId: { } planId, IsFinished: true }) return;
+        var plan = await db.DeploymentPlans.FirstOrDefaultAsync(p => p.Id == planId, ct);
+        if (plan is null) return;
+        if (plan.Status == DeploymentPlanStatus.Expanding && batch.Phase == MigrationPhase.Expand)
+        {
+            plan.ExpandBatchId = batchId;
+            if (batch.Status == MigrationBatchStatus.Succeeded) await StartRolloutAsync(plan, "Expand changes applied; rollout started.", ct);
+            else await FinishAsync(plan, DeploymentPlanStatus.Failed, $"The expand batch failed ({batch.Message}): the rollout was not started.", ct);
+        }
+        else if (plan.Status == DeploymentPlanStatus.Contracting && batch.Phase == MigrationPhase.Contract)
+        {
+            plan.ContractBatchId = batchId;
+            if (batch.Status == MigrationBatchStatus.Succeeded) await FinishAsync(plan, DeploymentPlanStatus.Succeeded, "Rollout succeeded and contract changes applied.", ct);
+            else await FinishAsync(plan, DeploymentPlanStatus.Failed, $"The rollout succeeded but the contract batch failed ({batch.Message}).", ct);
+        }
+    }
+
+    /// <summary>Called when a rollout changed: once a plan's rollout is Healthy its contract changes are requested; any other end fails the plan.</summary>
+    public async Task AfterRolloutAsync(Guid rolloutId, CancellationToken ct = default)
+    {
+        var plan = await db.DeploymentPlans.FirstOrDefaultAsync(p => p.RolloutId == rolloutId && p.Status == DeploymentPlanStatus.RollingOut, ct);
+        if (plan is null) return;
+        var rollout = await db.Rollouts.AsNoTracking().FirstOrDefaultAsync(r => r.Id == rolloutId, ct);
+        if (rollout is null || !rollout.IsFinished) return;
+        if (rollout.Phase != RolloutPhase.Healthy)
+        {
+            await FinishAsync(plan, DeploymentPlanStatus.Failed, $"The rollout ended {rollout.Phase}: the contract changes were not run.", ct);
+            return;
+        }
+        var (_, status) = await desk.StatusAsync(plan.Service, plan.Environment, ct);
+        if (!status.Pending.Any(p => p.Phase == MigrationPhase.Contract))
+        {
+            await FinishAsync(plan, DeploymentPlanStatus.Succeeded, "Rollout succeeded; no contract change was pending.", ct);
+            return;
+        }
+        plan.Status = DeploymentPlanStatus.Contracting;
+        plan.Message = "Rollout succeeded; applying the contract changes.";
+        plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        var batch = await desk.RequestAsync(Requester(plan), plan.Service, plan.Environment,
+            new MigrationBatchRequest(MigrationRunKind.Apply, Phase: MigrationPhase.Contract, PlanId: plan.Id), ct);
+        plan.ContractBatchId = batch.Id;
+        if (batch.Status == MigrationBatchStatus.AwaitingApproval) plan.Message = "Rollout succeeded; the contract batch waits for a second ReleaseManager's approval.";
+        await db.SaveChangesAsync(ct);
+    }
+
+    private async Task StartRolloutAsync(DeploymentPlan plan, string message, CancellationToken ct)
+    {
+        try
+        {
+            JsonElement? strategy = plan.StrategyJson is null ? null : JsonDocument.Parse(plan.StrategyJson).RootElement.Clone();
+            var config = JsonSerializer.Deserialize<Dictionary<string, string>>(plan.ConfigJson);
+            var rollout = await rollouts.StartAsync(Requester(plan), plan.Service, plan.Environment, plan.Version, strategy, config, ct);
+            plan.RolloutId = rollout.Id;
+            plan.Status = DeploymentPlanStatus.RollingOut;
+            plan.Message = message;
+            plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+            await db.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidInputException or NotFoundException or ConflictException or AccessDeniedException)
+        {
+            db.ChangeTracker.Clear();
+            var fresh = await db.DeploymentPlans.FirstAsync(p => p.Id == plan.Id, ct);
+            await FinishAsync(fresh, DeploymentPlanStatus.Failed, $"The rollout could not start: {e.Message}", ct);
+            plan.Status = fresh.Status;
+            plan.Message = fresh.Message;
+        }
+    }
+
+    private async Task FinishAsync(DeploymentPlan plan, DeploymentPlanStatus status, string message, CancellationToken ct)
+    {
+        plan.Status = status;
+        plan.Message = message;
+        plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+        AuditTrail.Record(db, Actor.System($"plan-{plan.Id:N}"), status == DeploymentPlanStatus.Succeeded ? "deployment-plan.succeeded" : "deployment-plan.failed",
+            $"{plan.Service}/{plan.Environment}", after: new { planId = plan.Id, status = status.ToString(), message, plan.ExpandBatchId, plan.RolloutId, plan.ContractBatchId });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>The plan's steps run on behalf of the ReleaseManager who created it (checked then).</summary>
+    private static Actor Requester(DeploymentPlan plan) =>
+        new(plan.RequestedBy, new HashSet<string> { Roles.ReleaseManager }, $"plan-{plan.Id:N}");
+}

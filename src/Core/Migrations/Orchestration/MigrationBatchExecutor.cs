@@ -1,0 +1,124 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Migrations.Evidence;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Migrations.Orchestration;
+
+/// <summary>
+/// Runs one stored batch with the engine (the job's body): marks it Running, forwards live progress,
+/// then stores the results and evidence and records the run (audit entry with the evidence SHA-256,
+/// event) in the same SaveChanges as the batch's final state. Safe to run again for the same batch:
+/// a finished batch is left alone, and a batch left Running by a crash runs again under the same
+/// batch id, which applies only what is still pending.
+/// </summary>
+public sealed class MigrationBatchExecutor(IDbContextFactory<OpsDbContext> dbFactory, EventOutbox outbox, MigrationCatalog catalog,
+    MigrationTargets targets, MigrationRunner runner, MigrationUpdates updates, TimeProvider clock, ILogger<MigrationBatchExecutor> log)
+{
+    /// <summary>Runs after which an unexpected error marks the batch Failed instead of leaving it to a retry.</summary>
+    public const int MaxAttempts = 3;
+
+    public async Task ExecuteAsync(Guid batchId, CancellationToken ct = default)
+    {
+        MigrationBatch batch;
+        MigrationTargetConfig config;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            batch = await db.MigrationBatches.FirstOrDefaultAsync(b => b.Id == batchId, ct) ?? throw new NotFoundException($"Migration batch {batchId}");
+            if (batch.Status is not (MigrationBatchStatus.Pending or MigrationBatchStatus.Running))
+            {
+                log.LogInformation("Migration batch {BatchId} is {Status}: nothing to run", batchId, batch.Status);
+                return;
+            }
+            config = await db.MigrationTargets.AsNoTracking().FirstOrDefaultAsync(t => t.Service == batch.Service && t.Environment == batch.Environment, ct)
+                     ?? throw new NotFoundException($"Migration target {batch.Service}/{batch.Environment}");
+            var now = clock.GetUtcNow().UtcDateTime;
+            batch.Status = MigrationBatchStatus.Running;
+            batch.StartedAt ??= now;
+            batch.Attempts++;
+            batch.Message = batch.Attempts > 1 ? $"Running again (attempt {batch.Attempts}): only pending changes run." : "Running.";
+            batch.UpdatedAt = now;
+            await db.SaveChangesAsync(ct);
+        }
+        updates.Publish(batchId);
+
+        // The requester was a ReleaseManager when asking (checked then); the run acts on their behalf.
+        var actor = new Actor(batch.RequestedBy, new HashSet<string> { Roles.ReleaseManager }, $"migration-{batchId:N}");
+        MigrationRunResult result;
+        Targets.ITargetDatabase? target = null;
+        try
+        {
+            target = targets.Open(config);
+            var request = new MigrationRequest
+            {
+                RequestedBy = actor, Source = catalog.Read(batch.Service), Target = target, Environment = batch.Environment,
+                BatchId = batch.Id, Phase = batch.Phase, Waivers = batch.Waivers, ApprovedBy = batch.ApprovedBy, ApprovedAt = batch.ApprovedAt,
+            };
+            var progress = new Forward(updates);
+            result = batch.Kind switch
+            {
+                MigrationRunKind.DryRun => await runner.DryRunAsync(request, progress, ct),
+                MigrationRunKind.Apply => await runner.ApplyAsync(request, ApplyOptions.Default, progress, ct),
+                _ => await runner.RevertAsync(request, batch.RevertTo is { } to ? RevertTarget.To(to) : RevertTarget.Last(batch.RevertCount ?? 1), progress, ct),
+            };
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Driver messages may quote the connection string: only the target's redacted text reaches the log and the job store.
+            var redacted = target?.Redact(e.ToString()) ?? e.GetType().FullName;
+            log.LogError("Migration batch {BatchId} failed to run (attempt {Attempt}): {Error}", batchId, batch.Attempts, redacted);
+            if (batch.Attempts < MaxAttempts && e is not (InvalidInputException or NotFoundException or AccessDeniedException or ConflictException))
+                throw new MigrationRunException($"Migration batch {batchId} failed to run: {target?.Redact(e.Message) ?? e.GetType().Name}");
+            await FinishWithoutEvidenceAsync(batchId, e is InvalidInputException or NotFoundException or ConflictException ? e.Message : "The run hit an unexpected error; the log has the details.", ct);
+            return;
+        }
+
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var stored = await db.MigrationBatches.FirstAsync(b => b.Id == batchId, ct);
+            var now = clock.GetUtcNow().UtcDateTime;
+            stored.Status = result.Outcome == MigrationOutcome.Succeeded ? MigrationBatchStatus.Succeeded : MigrationBatchStatus.Failed;
+            stored.Outcome = result.Outcome;
+            stored.Message = result.Evidence.Summary;
+            stored.Total = result.Changes.Count;
+            stored.Completed = result.Changes.Count(c => c.Outcome is ChangeOutcome.Applied or ChangeOutcome.Rehearsed or ChangeOutcome.Reverted);
+            stored.ResultJson = System.Text.Json.JsonSerializer.Serialize(MigrationBatchResult.From(result), MigrationBatchResult.Json);
+            stored.EvidenceJson = result.Document;
+            stored.EvidenceSha256 = result.Sha256;
+            stored.FinishedAt = now;
+            stored.UpdatedAt = now;
+            MigrationRecords.Record(db, outbox, actor, result);
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        updates.Finished(batchId);
+    }
+
+    private async Task FinishWithoutEvidenceAsync(Guid batchId, string message, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var stored = await db.MigrationBatches.FirstAsync(b => b.Id == batchId, ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+        stored.Status = MigrationBatchStatus.Failed;
+        stored.Outcome = MigrationOutcome.Failed;
+        stored.Message = message;
+        stored.FinishedAt = now;
+        stored.UpdatedAt = now;
+        Audit.AuditTrail.Record(db, Actor.System($"migration-{batchId:N}"), "migration.run-failed", $"{stored.Service}/{stored.Environment}",
+            after: new { batchId, message });
+        outbox.Add(db, Actor.System($"migration-{batchId:N}"), EventTypes.MigrationFailed, $"{stored.Service}/{stored.Environment}",
+            new { batchId, kind = stored.Kind.ToString(), service = stored.Service, environment = stored.Environment, message });
+        await db.SaveChangesAsync(CancellationToken.None);
+        updates.Finished(batchId);
+    }
+
+    /// <summary>Forwards progress synchronously (Progress&lt;T&gt; would post it to the thread pool, out of order).</summary>
+    private sealed class Forward(MigrationUpdates updates) : IProgress<MigrationProgress>
+    {
+        public void Report(MigrationProgress value) => updates.Report(value);
+    }
+}
+
+/// <summary>A run that hit an unexpected error; its message is redacted. The job is retried with the same batch id.</summary>
+public sealed class MigrationRunException(string message) : Exception(message);

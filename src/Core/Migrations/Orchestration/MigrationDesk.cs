@@ -1,0 +1,176 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Audit;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Migrations.Evidence;
+using OpsConsole.Core.Migrations.Lint;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Migrations.Orchestration;
+
+/// <summary>A target that cannot be reached or read now. Maps to 409 (the request is fine; the target is not).</summary>
+public sealed class TargetUnavailableException(string message) : ConflictException(message);
+
+/// <summary>What a person asks of the desk: a kind of run, optional waivers, a time, and for a revert how far back.</summary>
+public sealed record MigrationBatchRequest(
+    MigrationRunKind Kind,
+    IReadOnlyList<WaiverInput>? Waivers = null,
+    DateTime? ScheduledFor = null,
+    int? RevertCount = null,
+    string? RevertTo = null,
+    MigrationPhase? Phase = null,
+    Guid? PlanId = null);
+
+public sealed record WaiverInput(string? Change, string? RuleId, string? Reason);
+
+/// <summary>
+/// The migrations capability for people: status of a target, requests for dry-runs, applies and
+/// reverts (ReleaseManager), approval by a second ReleaseManager where the target demands it, and
+/// the targets themselves (Admin). Each change is audited; runs happen in <see cref="MigrationBatchExecutor"/>.
+/// </summary>
+public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, MigrationTargets targets, MigrationRunner runner,
+    IMigrationJobQueue queue, TimeProvider clock, MigrationUpdates? updates = null)
+{
+    public async Task<(MigrationTargetConfig Target, MigrationStatus Status)> StatusAsync(string service, string environment, CancellationToken ct = default)
+    {
+        var config = await FindTargetAsync(service, environment, ct);
+        var source = catalog.Read(service);
+        var target = targets.Open(config);
+        try
+        {
+            return (config, await runner.StatusAsync(source, target, ct));
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException or InvalidOperationException or TimeoutException)
+        {
+            throw new TargetUnavailableException($"The target {config.Description} of {service}/{environment} could not be read: {target.Redact(e.Message)}");
+        }
+    }
+
+    public async Task<MigrationBatch> RequestAsync(Actor actor, string service, string environment, MigrationBatchRequest request, CancellationToken ct = default)
+    {
+        var verb = request.Kind switch { MigrationRunKind.DryRun => "dry-run", MigrationRunKind.Apply => "apply", _ => "revert" };
+        actor.Require($"{verb} migrations", Roles.ReleaseManager);
+        var config = await FindTargetAsync(service, environment, ct);
+        var source = catalog.Read(service);
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        var errors = new Dictionary<string, string[]>();
+        var waivers = new List<MigrationWaiver>();
+        foreach (var (w, i) in (request.Waivers ?? []).Select((w, i) => (w, i)))
+        {
+            if (string.IsNullOrWhiteSpace(w.Change) || source.Find(w.Change) is null) errors[$"waivers[{i}].change"] = [$"Service {service} has no change '{w.Change}'."];
+            else if (string.IsNullOrWhiteSpace(w.RuleId) || LintRules.Find(w.RuleId) is null) errors[$"waivers[{i}].ruleId"] = [$"Unknown lint rule '{w.RuleId}'."];
+            else if (string.IsNullOrWhiteSpace(w.Reason)) errors[$"waivers[{i}].reason"] = ["A waiver gives its reason."];
+            else waivers.Add(new MigrationWaiver(w.Change, w.RuleId, actor.Name, w.Reason.Trim()));
+        }
+        if (request.Kind == MigrationRunKind.Revert)
+        {
+            if (request.RevertCount is null && string.IsNullOrWhiteSpace(request.RevertTo)) errors["count"] = ["Say how many changes to revert (count) or the change to revert back to (to)."];
+            else if (request.RevertCount is <= 0) errors["count"] = ["The number of changes to revert is at least 1."];
+            else if (request.RevertTo is { Length: > 0 } to && source.Find(to) is null) errors["to"] = [$"Service {service} has no change '{to}'."];
+        }
+        if (request.ScheduledFor is { } at && at.ToUniversalTime() > now.AddDays(90)) errors["scheduledFor"] = ["Schedule within 90 days."];
+        if (errors.Count > 0) throw new InvalidInputException("The migration request is invalid.", errors);
+
+        var needsApproval = request.Kind != MigrationRunKind.DryRun && config.RequiresApproval;
+        var batch = new MigrationBatch
+        {
+            Service = service, Environment = environment, Kind = request.Kind, RequestedBy = actor.Name, RequestedAt = now,
+            ScheduledFor = request.ScheduledFor?.ToUniversalTime() is { } s && s > now ? s : null,
+            WaiversJson = JsonSerializer.Serialize(waivers, MigrationBatchResult.Json),
+            RevertCount = request.RevertCount, RevertTo = string.IsNullOrWhiteSpace(request.RevertTo) ? null : request.RevertTo,
+            RequiresApproval = needsApproval, Phase = request.Phase, PlanId = request.PlanId,
+            Status = needsApproval ? MigrationBatchStatus.AwaitingApproval : MigrationBatchStatus.Pending,
+            Message = needsApproval ? "Waiting for a ReleaseManager other than the requester to approve." : "Queued.",
+            UpdatedAt = now,
+        };
+        db.MigrationBatches.Add(batch);
+        AuditTrail.Record(db, actor, $"migration.request-{verb}", $"{service}/{environment}", after: Summary(batch, config));
+        await db.SaveChangesAsync(ct);
+        if (!needsApproval) Enqueue(batch);
+        updates?.Publish(batch.Id);
+        return batch;
+    }
+
+    public async Task<MigrationBatch> ApproveAsync(Actor actor, Guid id, CancellationToken ct = default)
+    {
+        actor.Require("approve migrations", Roles.ReleaseManager);
+        var batch = await db.MigrationBatches.FirstOrDefaultAsync(b => b.Id == id, ct) ?? throw new NotFoundException($"Migration batch {id}");
+        if (batch.Status != MigrationBatchStatus.AwaitingApproval)
+            throw new ConflictException($"Batch {id} is {batch.Status}: only a batch awaiting approval can be approved.");
+        if (string.Equals(batch.RequestedBy, actor.Name, StringComparison.OrdinalIgnoreCase))
+            throw new ConflictException($"{actor.Name} requested batch {id} and may not approve it: another ReleaseManager must.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        batch.ApprovedBy = actor.Name;
+        batch.ApprovedAt = now;
+        batch.Status = MigrationBatchStatus.Pending;
+        batch.Message = "Approved; queued.";
+        batch.UpdatedAt = now;
+        AuditTrail.Record(db, actor, "migration.approve", $"{batch.Service}/{batch.Environment}",
+            before: new { status = nameof(MigrationBatchStatus.AwaitingApproval) }, after: new { batchId = batch.Id, kind = batch.Kind.ToString(), requestedBy = batch.RequestedBy, approvedBy = actor.Name });
+        await db.SaveChangesAsync(ct);
+        Enqueue(batch);
+        updates?.Publish(batch.Id);
+        return batch;
+    }
+
+    /// <summary>Points a target at a database (Admin). The connection string is stored protected and never returned.</summary>
+    public async Task<MigrationTargetConfig> SetTargetAsync(Actor actor, string service, string environment, string? provider, string? connectionString,
+        bool? requiresApproval, CancellationToken ct = default)
+    {
+        actor.Require("configure migration targets", Roles.Admin);
+        var errors = new Dictionary<string, string[]>();
+        if (!MigrationTargets.IsValidName(service)) errors["service"] = ["A service name is lower-case letters, digits and '-'."];
+        if (!MigrationTargets.IsValidName(environment)) errors["environment"] = ["An environment name is lower-case letters, digits and '-'."];
+        if (string.IsNullOrWhiteSpace(connectionString)) errors["connectionString"] = ["A connection string is required."];
+        else if (connectionString.Length > 4096) errors["connectionString"] = ["The connection string is longer than 4096 characters."];
+        if (errors.Count > 0) throw new InvalidInputException("The target is invalid.", errors);
+        var kind = MigrationTargets.ParseProvider(provider);
+        var target = MigrationTargets.Create(kind, connectionString!);
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        var config = await db.MigrationTargets.FirstOrDefaultAsync(t => t.Service == service && t.Environment == environment, ct);
+        var before = config is null ? null : new { provider = config.Provider.ToString(), target = config.Description, requiresApproval = config.RequiresApproval };
+        if (config is null)
+        {
+            config = new MigrationTargetConfig
+            {
+                Service = service, Environment = environment, ProtectedConnectionString = "", Description = "", UpdatedBy = actor.Name,
+                RequiresApproval = requiresApproval ?? environment == "prod",
+            };
+            db.MigrationTargets.Add(config);
+        }
+        config.Provider = kind;
+        config.ProtectedConnectionString = targets.Protect(connectionString!);
+        config.Description = target.Description;
+        if (requiresApproval is { } r) config.RequiresApproval = r;
+        config.UpdatedBy = actor.Name;
+        config.UpdatedAt = now;
+        AuditTrail.Record(db, actor, "migration.target.update", $"{service}/{environment}", before: before,
+            after: new { provider = kind.ToString(), target = config.Description, requiresApproval = config.RequiresApproval });
+        await db.SaveChangesAsync(ct);
+        return config;
+    }
+
+    private async Task<MigrationTargetConfig> FindTargetAsync(string service, string environment, CancellationToken ct)
+    {
+        if (!MigrationTargets.IsValidName(service) || !MigrationTargets.IsValidName(environment))
+            throw new NotFoundException($"Migration target {service}/{environment}");
+        return await db.MigrationTargets.AsNoTracking().FirstOrDefaultAsync(t => t.Service == service && t.Environment == environment, ct)
+               ?? throw new NotFoundException($"Migration target {service}/{environment}");
+    }
+
+    private void Enqueue(MigrationBatch batch)
+    {
+        if (batch.ScheduledFor is { } at && at > clock.GetUtcNow().UtcDateTime) queue.RunAt(batch.Id, at);
+        else queue.RunNow(batch.Id);
+    }
+
+    private static object Summary(MigrationBatch b, MigrationTargetConfig config) => new
+    {
+        batchId = b.Id, kind = b.Kind.ToString(), status = b.Status.ToString(), target = config.Description, scheduledFor = b.ScheduledFor,
+        waivers = b.Waivers.Select(w => new { change = w.Change, rule = w.RuleId, reason = w.Reason }), revertCount = b.RevertCount, revertTo = b.RevertTo,
+        phase = b.Phase?.ToString().ToLowerInvariant(), planId = b.PlanId,
+    };
+}
