@@ -128,6 +128,9 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["POST /api/v1/webhooks/deliveries/{id}/redeliver"] = R("POST", (f, _) => Task.FromResult($"/api/v1/webhooks/deliveries/{f.DeliveryId}/redeliver"), AdminOnly, HttpStatusCode.Accepted),
         ["GET /api/v1/events"] = R("GET", "/api/v1/events", Everyone, HttpStatusCode.OK),
         ["GET /hangfire"] = R("GET", "/hangfire", AdminOnly, HttpStatusCode.OK),
+        ["GET /api/v1/analysis-templates"] = R("GET", "/api/v1/analysis-templates", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/analysis-templates"] = R("POST", "/api/v1/analysis-templates", [Roles.ReleaseManager, Roles.Admin], HttpStatusCode.Created,
+            _ => new { name = Names.Unique("tpl").ToLowerInvariant(), metrics = new[] { new { name = "errors", successCondition = "result < 0.05" } } }),
         ["GET /api/v1/rollouts"] = R("GET", "/api/v1/rollouts", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/rollouts/{id}"] = R("GET", (f, _) => Task.FromResult($"/api/v1/rollouts/{f.RolloutId}"), Everyone, HttpStatusCode.OK),
         ["POST /api/v1/rollouts"] = R("POST", async (f, role) =>
