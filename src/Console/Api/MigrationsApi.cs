@@ -61,8 +61,16 @@ public sealed record MigrationBatchView(
     public static string KindName(MigrationRunKind kind) => kind switch { MigrationRunKind.DryRun => "dry-run", MigrationRunKind.Apply => "apply", _ => "revert" };
 }
 
+public sealed record UploadedBundle(string Service, string Version, string Checksum, IReadOnlyList<string> Changes);
+
 public static class MigrationsApi
 {
+    private static async Task<Created<UploadedBundle>> UploadBundle(string service, string? version, MigrationDesk desk, HttpContext ctx, CancellationToken ct)
+    {
+        var source = await desk.UploadBundleAsync(ctx.ToActor(), service, version, ctx.Request.Body, ct);
+        return TypedResults.Created($"/api/v1/migrations/{service}", new UploadedBundle(service, version!, source.Checksum, source.Changes.Select(c => c.Name).ToList()));
+    }
+
     public static RouteGroupBuilder MapMigrationsApi(this RouteGroupBuilder api)
     {
         var migrations = api.MapGroup("/migrations").WithTags("Migrations");
@@ -92,6 +100,13 @@ public static class MigrationsApi
             })
             .WithName("RevertMigrations").WithSummary("Revert the last N changes ({\"count\":N}) or back to a change ({\"to\":name}) (ReleaseManager); 202 with batchId")
             .RequireAuthorization(Policies.ReleaseManager).ProducesValidationProblem().ProducesProblem(404);
+        migrations.MapPost("/{service}/bundles", UploadBundle).WithName("UploadMigrationBundle")
+            .WithSummary("Upload a zip of a service's migrations for a version (ReleaseManager): ?version=1.3.0, body application/zip, at most 32 MiB")
+            .WithDescription("The zip holds the change folders (NNN_name/deploy.sql, verify.sql, revert.sql, change.yaml) at its root or under a folder named after the service. " +
+                             "It is checked like any source and refused whole, with every problem listed by file, when something is wrong; once stored it is the service's source.")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MigrationCatalog.MaxBundleBytes))
+            .Accepts<IFormFile>("application/zip")
+            .RequireAuthorization(Policies.ReleaseManager).ProducesValidationProblem().ProducesProblem(409);
         migrations.MapPut("/{service}/{environment}/target", SetTarget).WithName("SetMigrationTarget")
             .WithSummary("Point a target at SQLite or PostgreSQL (Admin): {\"provider\":\"postgres\",\"connectionString\":...,\"requiresApproval\":true}; the string is never returned")
             .RequireAuthorization(Policies.Admin).ProducesValidationProblem();

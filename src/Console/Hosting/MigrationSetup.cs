@@ -17,7 +17,7 @@ public static class MigrationSetup
 
     public static IServiceCollection AddConsoleMigrations(this IServiceCollection services, IConfiguration config)
     {
-        services.AddSingleton(new MigrationCatalog(SourceRoot(config)));
+        services.AddSingleton(sp => new MigrationCatalog(SourceRoot(config), Path.Combine(sp.GetRequiredService<ConsoleSettings>().DataDirectory, "migration-bundles")));
         services.AddSingleton<MigrationTargets>();
         services.AddSingleton<MigrationUpdates>();
         services.AddSingleton(sp => new MigrationRunner(new MigrationRunnerOptions(), sp.GetRequiredService<TimeProvider>()));

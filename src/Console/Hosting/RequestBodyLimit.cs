@@ -8,10 +8,13 @@ public static class RequestBodyLimit
     /// </summary>
     public static IApplicationBuilder UseRequestBodyLimit(this IApplicationBuilder app, long maxBytes) => app.Use(async (ctx, next) =>
     {
-        if (ctx.Request.ContentLength is { } length && length > maxBytes)
+        // A route may allow more (a migration bundle upload): its RequestSizeLimit metadata wins.
+        var limit = ctx.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? maxBytes;
+        if (ctx.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature) feature.MaxRequestBodySize = limit;
+        if (ctx.Request.ContentLength is { } length && length > limit)
         {
             await OpsConsole.Console.Api.ApiProblems.WriteAsync(ctx, StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"The body is {length} bytes; the API accepts at most {maxBytes} bytes.");
+                $"The body is {length} bytes; this route accepts at most {limit} bytes.");
             return;
         }
         await next(ctx);

@@ -21,6 +21,7 @@ public static class EventTypes
     public const string RolloutRequested = "rollout.requested";
     public const string RolloutAction = "rollout.action";
     public const string MigrationApplied = "migration.applied";
+    public const string MigrationBundleUploaded = "migration.bundle.uploaded";
     public const string MigrationFailed = "migration.failed";
     public const string MigrationReverted = "migration.reverted";
     public const string IncidentOpened = "incident.opened";

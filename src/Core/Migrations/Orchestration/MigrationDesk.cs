@@ -30,7 +30,7 @@ public sealed record WaiverInput(string? Change, string? RuleId, string? Reason)
 /// the targets themselves (Admin). Each change is audited; runs happen in <see cref="MigrationBatchExecutor"/>.
 /// </summary>
 public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, MigrationTargets targets, MigrationRunner runner,
-    IMigrationJobQueue queue, TimeProvider clock, MigrationUpdates? updates = null)
+    IMigrationJobQueue queue, TimeProvider clock, EventOutbox outbox, MigrationUpdates? updates = null)
 {
     public async Task<(MigrationTargetConfig Target, MigrationStatus Status)> StatusAsync(string service, string environment, CancellationToken ct = default)
     {
@@ -91,6 +91,19 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
         if (!needsApproval) Enqueue(batch);
         updates?.Publish(batch.Id);
         return batch;
+    }
+
+    /// <summary>Stores an uploaded bundle as the service's migrations for a version (ReleaseManager); audited with its checksum.</summary>
+    public async Task<MigrationSource> UploadBundleAsync(Actor actor, string service, string? version, Stream zip, CancellationToken ct = default)
+    {
+        actor.Require("upload migration bundles", Roles.ReleaseManager);
+        var (source, stored) = await catalog.StoreBundleAsync(service, version ?? "", zip, ct);
+        if (!stored) return source; // the same bundle again: nothing changed, nothing to record
+        var summary = new { service, version, checksum = source.Checksum, changes = source.Changes.Select(c => c.Name) };
+        AuditTrail.Record(db, actor, "migration.bundle.upload", $"migrations/{service}", after: summary);
+        outbox.Add(db, actor, EventTypes.MigrationBundleUploaded, $"migrations/{service}", summary);
+        await db.SaveChangesAsync(ct);
+        return source;
     }
 
     public async Task<MigrationBatch> ApproveAsync(Actor actor, Guid id, CancellationToken ct = default)
