@@ -164,6 +164,8 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
             await f.Factory.SeedTargetAsync("catalog", "staging");
             return "/api/v1/deployment-plans";
         }, ReleaseManagers, HttpStatusCode.Created, _ => new { service = "catalog", environment = "staging", version = "1.1.0" }),
+        ["POST /api/v1/migrations/{service}/bundles"] = R("POST", "/api/v1/migrations/matrix-bundle/bundles?version=1.0.0", ReleaseManagers, HttpStatusCode.Created,
+            _ => MatrixBundle!.Value),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
@@ -178,10 +180,46 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
 
     public static TheoryData<string> AllRoutes() => [.. Routes.Keys];
 
+    /// <summary>A minimal valid migration bundle (one change), as a zip.</summary>
+    private static readonly Lazy<byte[]> MatrixBundle = new(() =>
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, sql) in new[] { ("deploy.sql", "CREATE TABLE t (id INTEGER);"), ("verify.sql", "SELECT 1;"), ("revert.sql", "DROP TABLE t;") })
+            {
+                using var w = new StreamWriter(zip.CreateEntry($"001_create_t/{name}").Open());
+                w.Write(sql);
+            }
+        }
+        return buffer.ToArray();
+    });
+
+    /// <summary>Every API route the console maps is in the table above, so a new route cannot skip the matrix.</summary>
+    [Fact]
+    public void Every_api_route_is_in_the_matrix()
+    {
+        var endpoints = fx.Factory.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.StartsWith("/api/v1") == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => (Method: m, Pattern: e.RoutePattern.RawText!)))
+            .ToList();
+        Assert.NotEmpty(endpoints);
+        var keys = Routes.Keys.Select(k => (Method: k[..k.IndexOf(' ')], Path: k[(k.IndexOf(' ') + 1)..].Split('?')[0])).ToList();
+        var missing = endpoints.Where(e =>
+        {
+            var pattern = "^" + System.Text.RegularExpressions.Regex.Replace(e.Pattern.TrimEnd('/'), @"\{[^}]+\}", "[^/]+") + "/?$";
+            return !keys.Any(k => k.Method == e.Method && System.Text.RegularExpressions.Regex.IsMatch(k.Path, pattern));
+        }).Select(e => $"{e.Method} {e.Pattern}").ToList();
+        Assert.True(missing.Count == 0, "Routes missing from the role matrix: " + string.Join(", ", missing));
+    }
+
     private static async Task<HttpResponseMessage> CallAsync(HttpClient client, Route route, string path, string role)
     {
         using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
-        if (route.Body(role) is { } body) request.Content = JsonContent.Create(body, options: TestApi.Json);
+        if (route.Body(role) is byte[] bytes)
+            request.Content = new ByteArrayContent(bytes) { Headers = { ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/zip") } };
+        else if (route.Body(role) is { } body) request.Content = JsonContent.Create(body, options: TestApi.Json);
         return await client.SendAsync(request);
     }
 
