@@ -72,23 +72,24 @@ internal abstract class TargetSession(DbConnection connection, TargetSessionOpti
 
     public async Task RecordDeployAsync(DbTransaction? tx, AppliedChange change, CancellationToken ct = default)
     {
-        await using (var command = Command(tx,
+        // History row and log row in one round trip: per change this is on the critical path of a batch.
+        await using var command = Command(tx,
             $"INSERT INTO {ChangesTable} (service, change_name, sequence, phase, checksum, file_checksums, applied_at, applied_by, batch_id, duration_ms) " +
-            "VALUES (@service, @name, @sequence, @phase, @checksum, @files, @at, @by, @batch, @duration)"))
-        {
-            Parameter(command, "service", change.Service);
-            Parameter(command, "name", change.Name);
-            Parameter(command, "sequence", change.Sequence);
-            Parameter(command, "phase", change.Phase.ToString().ToLowerInvariant());
-            Parameter(command, "checksum", change.Checksum);
-            Parameter(command, "files", JsonSerializer.Serialize(change.FileChecksums));
-            Parameter(command, "at", TimeValue(change.AppliedAt));
-            Parameter(command, "by", change.AppliedBy);
-            Parameter(command, "batch", GuidValue(change.BatchId));
-            Parameter(command, "duration", change.DurationMs);
-            await command.ExecuteNonQueryAsync(ct);
-        }
-        await LogAsync(tx, change, "deploy", change.BatchId, change.AppliedBy, change.AppliedAt, change.DurationMs, ct);
+            "VALUES (@service, @name, @sequence, @phase, @checksum, @files, @at, @by, @batch, @duration);\n" +
+            $"INSERT INTO {LogTable} (service, change_name, action, checksum, at, by_actor, batch_id, duration_ms) " +
+            "VALUES (@service, @name, @action, @checksum, @at, @by, @batch, @duration)");
+        Parameter(command, "service", change.Service);
+        Parameter(command, "name", change.Name);
+        Parameter(command, "sequence", change.Sequence);
+        Parameter(command, "phase", change.Phase.ToString().ToLowerInvariant());
+        Parameter(command, "checksum", change.Checksum);
+        Parameter(command, "files", JsonSerializer.Serialize(change.FileChecksums));
+        Parameter(command, "at", TimeValue(change.AppliedAt));
+        Parameter(command, "by", change.AppliedBy);
+        Parameter(command, "batch", GuidValue(change.BatchId));
+        Parameter(command, "duration", change.DurationMs);
+        Parameter(command, "action", "deploy");
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     public async Task RecordRevertAsync(DbTransaction? tx, AppliedChange change, Guid batchId, string by, DateTime at, long durationMs, CancellationToken ct = default)
