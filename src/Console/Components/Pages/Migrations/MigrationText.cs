@@ -1,3 +1,4 @@
+using System.Globalization;
 using MudBlazor;
 using OpsConsole.Core.Migrations;
 using OpsConsole.Core.Migrations.Orchestration;
@@ -24,4 +25,24 @@ public static class MigrationText
         "RolledBack" => Color.Warning,
         _ => Color.Default,
     };
+
+    public static Color PlanColour(DeploymentPlanStatus status) => status switch
+    {
+        DeploymentPlanStatus.Succeeded => Color.Success,
+        DeploymentPlanStatus.Failed => Color.Error,
+        _ => Color.Info,
+    };
+
+    private static readonly string[] RunAtFormats = ["yyyy-MM-dd HH:mm", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-ddTHH:mm", "yyyy-MM-ddTHH:mm:ss", "yyyy-MM-ddTHH:mm:ssZ", "yyyy-MM-dd HH:mmZ"];
+
+    /// <summary>An optional "run at" time typed as UTC; empty means now. False when the text is not such a time.</summary>
+    public static bool TryParseRunAt(string? text, out DateTime? utc)
+    {
+        utc = null;
+        if (string.IsNullOrWhiteSpace(text)) return true;
+        if (!DateTime.TryParseExact(text.Trim(), RunAtFormats, CultureInfo.InvariantCulture,
+                DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var parsed)) return false;
+        utc = DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
+        return true;
+    }
 }
