@@ -25,21 +25,38 @@ public sealed class RolloutReconciler(
 {
     private static readonly Actor Reconciler = new("reconciler", new HashSet<string>(Roles.All), "reconciler");
 
+    /// <summary>How long a waiting rollout may go untouched before a pass re-asserts its revisions and split anyway (cluster drift).</summary>
+    public static readonly TimeSpan WaitingRecheck = TimeSpan.FromSeconds(5);
+
+    // Rollouts this process ticked: the stored generation it saw and when. A rollout that only waits
+    // (paused by a person, until promoted, or in a timed pause not yet due) and was not changed since
+    // is not loaded again on every pass, which keeps a pass short with hundreds in flight.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (long Generation, DateTime At)> _ticked = new();
+
+    private sealed record Waiting(Guid Id, RolloutPhase Phase, bool PausedByUser, bool PromoteFullRequested, int CurrentStepIndex,
+        DateTime StepStartedAt, string StrategyJson, long Generation, DateTime? ScaleDownAt);
+
     /// <summary>Runs one pass; returns how many rollouts were in flight (or due a scale-down) at its start.</summary>
     public async Task<int> ReconcileOnceAsync(CancellationToken ct)
     {
-        List<Guid> rolloutIds;
+        List<Waiting> rollouts;
         TemplateSnapshot templates;
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             templates = new TemplateSnapshot(await db.AnalysisTemplates.AsNoTracking().ToListAsync(ct));
-            rolloutIds = await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused || r.ScaleDownAt != null)
-                .OrderBy(r => r.CreatedAt).Select(r => r.Id).ToListAsync(ct);
+            rollouts = await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused || r.ScaleDownAt != null)
+                .OrderBy(r => r.CreatedAt)
+                .Select(r => new Waiting(r.Id, r.Phase, r.PausedByUser, r.PromoteFullRequested, r.CurrentStepIndex, r.StepStartedAt, r.StrategyJson, r.Generation, r.ScaleDownAt))
+                .ToListAsync(ct);
         }
         var engine = new RolloutEngine(cluster, new AnalysisRunner(metrics, clock), templates, clock);
+        var now = clock.GetUtcNow().UtcDateTime;
+        foreach (var gone in _ticked.Keys.Except(rollouts.Select(r => r.Id))) _ticked.TryRemove(gone, out _);
 
-        foreach (var id in rolloutIds)
+        foreach (var rollout in rollouts)
         {
+            if (OnlyWaits(rollout, now)) continue;
+            var id = rollout.Id;
             try { await TickAsync(id, engine, ct); }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -62,7 +79,22 @@ public sealed class RolloutReconciler(
                 }
             }
         }
-        return rolloutIds.Count;
+        return rollouts.Count;
+    }
+
+    private bool OnlyWaits(Waiting r, DateTime now)
+    {
+        if (!_ticked.TryGetValue(r.Id, out var seen) || seen.Generation != r.Generation || now - seen.At > WaitingRecheck) return false;
+        if (r.PromoteFullRequested || (r.ScaleDownAt is { } due && due <= now)) return false;
+        if (r.Phase == RolloutPhase.Paused && r.PausedByUser) return true;
+        var steps = RolloutStrategy.Parse(System.Text.Json.JsonDocument.Parse(r.StrategyJson).RootElement).Canary?.Steps;
+        if (steps is null || r.CurrentStepIndex >= steps.Count) return false;
+        return steps[r.CurrentStepIndex] switch
+        {
+            PauseStep { Duration: null } => r.Phase == RolloutPhase.Paused,
+            PauseStep { Duration: { } d } => r.Phase == RolloutPhase.Paused && now < r.StepStartedAt + d,
+            _ => false,
+        };
     }
 
     private async Task TickAsync(Guid id, RolloutEngine engine, CancellationToken ct)
@@ -72,7 +104,11 @@ public sealed class RolloutReconciler(
         var before = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
         var events = await engine.TickAsync(rollout, ct);
         var after = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
-        if (events.Count == 0 && before == after && !db.ChangeTracker.HasChanges()) return;
+        if (events.Count == 0 && before == after && !db.ChangeTracker.HasChanges())
+        {
+            _ticked[id] = (rollout.Generation, clock.GetUtcNow().UtcDateTime);
+            return;
+        }
 
         rollout.Generation++;
         var subject = rollout.Target.ToString();
@@ -100,8 +136,10 @@ public sealed class RolloutReconciler(
         catch (DbUpdateConcurrencyException)
         {
             logger.LogInformation("Rollout {RolloutId}: another writer saved first; this tick is dropped", id);
+            _ticked.TryRemove(id, out _);
             return;
         }
+        _ticked[id] = (rollout.Generation, clock.GetUtcNow().UtcDateTime);
         updates.Publish(rollout.Id, subject);
     }
 
