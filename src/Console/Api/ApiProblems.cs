@@ -5,7 +5,7 @@ using OpsConsole.Core.Access;
 
 namespace OpsConsole.Console.Api;
 
-/// <summary>Writes RFC 9457 problem details, and maps the domain's exceptions to them.</summary>
+/// <summary>Writes RFC 9457 problem details.</summary>
 public static class ApiProblems
 {
     public static Task WriteAsync(HttpContext context, int status, string title, string detail)
@@ -19,16 +19,6 @@ public static class ApiProblems
             ProblemDetails = { Status = status, Title = title, Detail = detail },
         }).AsTask();
     }
-
-    public static ProblemHttpResult Of(Exception ex) => ex switch
-    {
-        InvalidInputException e => TypedResults.Problem(new HttpValidationProblemDetails(e.Errors)
-            { Status = 400, Title = "The request is not valid", Detail = e.Message }),
-        AccessDeniedException e => TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: e.Message),
-        NotFoundException e => TypedResults.Problem(statusCode: 404, title: "Not found", detail: e.Message),
-        ConflictException e => TypedResults.Problem(statusCode: 409, title: "Conflict", detail: e.Message),
-        _ => TypedResults.Problem(statusCode: 500, title: "Unexpected error", detail: "The console hit an unexpected error; the log has the details under this request's correlation id."),
-    };
 }
 
 /// <summary>Turns the domain's exceptions, thrown anywhere below an API route, into problem details.</summary>

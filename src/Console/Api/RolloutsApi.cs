@@ -39,10 +39,10 @@ public static class RolloutsApi
 
     private static async Task<Ok<List<RolloutView>>> List(string? service, string? environment, bool? active, int? limit, OpsDbContext db, CancellationToken ct)
     {
-        var q = db.Rollouts.AsNoTracking().Include(r => r.AnalysisRuns).ThenInclude(a => a.Measurements).AsSplitQuery();
+        var q = db.Rollouts.AsNoTracking().WithAnalysis();
         if (!string.IsNullOrEmpty(service)) q = q.Where(r => r.Service == service);
         if (!string.IsNullOrEmpty(environment)) q = q.Where(r => r.Environment == environment);
-        if (active == true) q = q.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused);
+        if (active == true) q = q.InFlight();
         var rows = await q.OrderByDescending(r => r.CreatedAt).Take(Math.Clamp(limit ?? 50, 1, 500)).ToListAsync(ct);
         return TypedResults.Ok(rows.Select(RolloutView.From).ToList());
     }

@@ -42,7 +42,7 @@ public static class ServicesApi
     }
 
     private static async Task<List<Rollout>> ActiveRolloutsAsync(OpsDbContext db, CancellationToken ct) =>
-        await db.Rollouts.AsNoTracking().Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused).ToListAsync(ct);
+        await db.Rollouts.AsNoTracking().InFlight().ToListAsync(ct);
 
     internal static async Task<ServiceEnvironmentView> ViewAsync(DeployTarget t, List<Rollout> active, IClusterAdapter cluster, CancellationToken ct)
     {

@@ -21,6 +21,15 @@ public sealed class DeployTarget
 
     public ServiceEnvironment Target => new(Service, Environment);
 
+    /// <summary>After a rollout succeeds its revision is what the target runs from now on.</summary>
+    public void MarkStable(Rollout rollout, DateTime now)
+    {
+        StableRevision = rollout.Revision;
+        StableVersion = rollout.Version;
+        StableConfigJson = rollout.ConfigJson;
+        UpdatedAt = now;
+    }
+
     public IReadOnlyDictionary<string, string> StableConfig =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(StableConfigJson) ?? [];
 }

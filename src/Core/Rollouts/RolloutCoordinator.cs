@@ -92,21 +92,10 @@ public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, Roll
     }
 
     public Task<Rollout?> LoadAsync(Guid id, CancellationToken ct = default) =>
-        db.Rollouts.Include(r => r.AnalysisRuns).ThenInclude(a => a.Measurements).FirstOrDefaultAsync(r => r.Id == id, ct);
+        db.Rollouts.WithAnalysis().FirstOrDefaultAsync(r => r.Id == id, ct);
 
     public Task<Rollout?> ActiveAsync(ServiceEnvironment target, CancellationToken ct = default) =>
-        db.Rollouts.AsNoTracking().FirstOrDefaultAsync(r => r.Service == target.Service && r.Environment == target.Environment
-            && (r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused), ct);
-
-    /// <summary>After success the new revision becomes the target's stable one.</summary>
-    public async Task MarkStableAsync(Rollout r, CancellationToken ct)
-    {
-        var target = await db.DeployTargets.FirstAsync(t => t.Service == r.Service && t.Environment == r.Environment, ct);
-        target.StableRevision = r.Revision;
-        target.StableVersion = r.Version;
-        target.StableConfigJson = r.ConfigJson;
-        target.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-    }
+        db.Rollouts.AsNoTracking().InFlight().FirstOrDefaultAsync(r => r.Service == target.Service && r.Environment == target.Environment, ct);
 
     private async Task<RolloutStrategy> ResolveStrategyAsync(DeployTarget target, JsonElement? strategy, CancellationToken ct)
     {

@@ -44,7 +44,7 @@ public sealed class RolloutReconciler(
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             templates = new TemplateSnapshot(await db.AnalysisTemplates.AsNoTracking().ToListAsync(ct));
-            rollouts = await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused || r.ScaleDownAt != null)
+            rollouts = await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused || r.ScaleDownAt != null) // in flight, or an old revision still to scale down
                 .OrderBy(r => r.CreatedAt)
                 .Select(r => new Waiting(r.Id, r.Phase, r.PausedByUser, r.PromoteFullRequested, r.CurrentStepIndex, r.StepStartedAt, r.StrategyJson, r.Generation, r.ScaleDownAt))
                 .ToListAsync(ct);
@@ -68,7 +68,7 @@ public sealed class RolloutReconciler(
         {
             // Read after the ticks: a rollout that just finished has changed its target's stable revision.
             var targets = await db.DeployTargets.AsNoTracking().ToListAsync(ct);
-            var busy = (await db.Rollouts.Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused)
+            var busy = (await db.Rollouts.InFlight()
                 .Select(r => new { r.Service, r.Environment }).ToListAsync(ct)).Select(x => (x.Service, x.Environment)).ToHashSet();
             foreach (var t in targets.Where(t => t.StableVersion is not null && !busy.Contains((t.Service, t.Environment))))
             {
@@ -100,7 +100,7 @@ public sealed class RolloutReconciler(
     private async Task TickAsync(Guid id, RolloutEngine engine, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rollout = await db.Rollouts.Include(r => r.AnalysisRuns).ThenInclude(a => a.Measurements).AsSplitQuery().FirstAsync(r => r.Id == id, ct);
+        var rollout = await db.Rollouts.WithAnalysis().FirstAsync(r => r.Id == id, ct);
         var before = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
         var events = await engine.TickAsync(rollout, ct);
         var after = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
@@ -124,10 +124,7 @@ public sealed class RolloutReconciler(
         if (rollout.Phase == RolloutPhase.Healthy && events.Any(e => e.Type == EventTypes.DeployCompleted))
         {
             var target = await db.DeployTargets.FirstAsync(t => t.Service == rollout.Service && t.Environment == rollout.Environment, ct);
-            target.StableRevision = rollout.Revision;
-            target.StableVersion = rollout.Version;
-            target.StableConfigJson = rollout.ConfigJson;
-            target.UpdatedAt = clock.GetUtcNow().UtcDateTime;
+            target.MarkStable(rollout, clock.GetUtcNow().UtcDateTime);
         }
         try
         {

@@ -28,8 +28,7 @@ public sealed record RolloutBoard(IReadOnlyList<string> Services, IReadOnlyList<
     public static async Task<RolloutBoard> LoadAsync(OpsDbContext db, IClusterAdapter cluster, ITrafficGenerator? traffic, CancellationToken ct = default)
     {
         var targets = await db.DeployTargets.AsNoTracking().ToListAsync(ct);
-        var active = await db.Rollouts.AsNoTracking().Include(r => r.AnalysisRuns)
-            .Where(r => r.Phase == RolloutPhase.Progressing || r.Phase == RolloutPhase.Paused).ToListAsync(ct);
+        var active = await db.Rollouts.AsNoTracking().Include(r => r.AnalysisRuns).InFlight().ToListAsync(ct);
         var recent = await db.Rollouts.AsNoTracking().OrderByDescending(r => r.CreatedAt).Take(RecentCount).ToListAsync(ct);
         var loads = (traffic?.Status() ?? []).ToDictionary(s => s.Target.ToString(), s => s.Load);
 

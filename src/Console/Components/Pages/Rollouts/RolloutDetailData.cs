@@ -1,3 +1,4 @@
+using OpsConsole.Core.Rollouts;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Events;
@@ -13,7 +14,7 @@ public sealed record RolloutDetailData(RolloutModel Rollout, ServiceState? Servi
 
     public static async Task<RolloutDetailData?> LoadAsync(OpsDbContext db, IClusterAdapter cluster, Guid id, CancellationToken ct = default)
     {
-        var rollout = await db.Rollouts.AsNoTracking().Include(r => r.AnalysisRuns).ThenInclude(a => a.Measurements).AsSplitQuery()
+        var rollout = await db.Rollouts.AsNoTracking().WithAnalysis()
             .FirstOrDefaultAsync(r => r.Id == id, ct);
         if (rollout is null) return null;
 
