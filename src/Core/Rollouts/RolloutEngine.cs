@@ -55,15 +55,14 @@ public sealed class RolloutEngine(IClusterAdapter cluster, AnalysisRunner analys
         await cluster.DeployRevisionAsync(r.Target, new RevisionSpec(r.StableVersion, r.Instances, r.StableConfig), ct);
     }
 
-    /// <summary>Re-asserts the split the rollout last set (a no-op unless the cluster lost it).</summary>
+    /// <summary>Re-asserts the split the rollout last set (the adapter makes it a no-op unless the cluster lost it).</summary>
     private async Task EnsureTrafficAsync(Rollout r, Revision revision, CancellationToken ct)
     {
         if (r.StableRevision is null || r.StableRevision == r.Revision) return;
         var desired = r.CanaryWeight > 0 && revision.ReadyInstances > 0
             ? TrafficSplit.Canary(r.StableRevision, r.Revision, Math.Min(100, r.CanaryWeight))
             : TrafficSplit.AllTo(r.StableRevision);
-        var routing = (await cluster.GetServiceAsync(r.Target, ct))?.Routing;
-        if (routing?.Weights is null || !routing.Weights.Equals(desired)) await cluster.SetWeightsAsync(r.Target, desired, ct);
+        await cluster.SetWeightsAsync(r.Target, desired, ct);
     }
 
     private static int InstancesFor(Rollout r, RolloutStrategy strategy)

@@ -143,10 +143,9 @@ public sealed class RolloutReconciler(
     private async Task KeepStableAsync(DeployTarget t, CancellationToken ct)
     {
         var spec = new RevisionSpec(t.StableVersion!, t.Instances, t.StableConfig);
+        // Both calls are idempotent: after a console restart they bring the revision and its traffic back, otherwise nothing changes.
         await cluster.DeployRevisionAsync(t.Target, spec, ct);
-        var routing = (await cluster.GetServiceAsync(t.Target, ct))?.Routing;
-        var desired = TrafficSplit.AllTo(spec.Name);
-        if (routing?.Weights is null || !routing.Weights.Equals(desired)) await cluster.SetWeightsAsync(t.Target, desired, ct);
+        await cluster.SetWeightsAsync(t.Target, TrafficSplit.AllTo(spec.Name), ct);
     }
 }
 
