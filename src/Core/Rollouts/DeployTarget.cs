@@ -46,12 +46,19 @@ public sealed class StoredAnalysisTemplate
     public Analysis.AnalysisTemplate Template => JsonSerializer.Deserialize<Analysis.AnalysisTemplate>(Json)! with { Version = Version };
 }
 
-/// <summary>A snapshot of the latest version of every template, for one reconciler pass.</summary>
-public sealed class TemplateSnapshot(IEnumerable<StoredAnalysisTemplate> stored) : IAnalysisTemplates
+/// <summary>
+/// The latest version of every template, read once: for one reconciler pass, or for one request
+/// (read on first use, so requests that never look a template up never query for them).
+/// </summary>
+public sealed class TemplateSnapshot : IAnalysisTemplates
 {
-    private readonly Dictionary<string, Analysis.AnalysisTemplate> _latest = stored
-        .GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.Version).First().Template);
+    private readonly Lazy<Dictionary<string, Analysis.AnalysisTemplate>> _latest;
 
-    public Analysis.AnalysisTemplate? Find(string name) => _latest.GetValueOrDefault(name);
-    public IEnumerable<Analysis.AnalysisTemplate> All => _latest.Values;
+    public TemplateSnapshot(IEnumerable<StoredAnalysisTemplate> stored) : this(() => stored) { }
+
+    public TemplateSnapshot(Func<IEnumerable<StoredAnalysisTemplate>> load) =>
+        _latest = new(() => load().GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.Version).First().Template));
+
+    public Analysis.AnalysisTemplate? Find(string name) => _latest.Value.GetValueOrDefault(name);
+    public IEnumerable<Analysis.AnalysisTemplate> All => _latest.Value.Values;
 }

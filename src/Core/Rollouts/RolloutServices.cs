@@ -14,7 +14,11 @@ public static class RolloutServices
     {
         services.AddSingleton<RolloutUpdates>();
         services.AddSingleton<RolloutReconciler>();
-        services.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.AsNoTracking().ToList()));
+        services.AddScoped<IAnalysisTemplates>(sp =>
+        {
+            var db = sp.GetRequiredService<OpsDbContext>();
+            return new TemplateSnapshot(() => db.AnalysisTemplates.AsNoTracking().ToList());
+        });
         services.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<Cluster.IClusterAdapter>(),
             new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>()),
             sp.GetRequiredService<IAnalysisTemplates>(), sp.GetRequiredService<TimeProvider>()));

@@ -1,11 +1,10 @@
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Cluster;
 
-namespace OpsConsole.Console.Components.Pages.Rollouts;
+namespace OpsConsole.Core.Cluster;
 
 /// <summary>
 /// Switching the built-in traffic generator for a service and environment. The generator itself
-/// trusts its caller, so the role check lives here, on the server side of the circuit.
+/// trusts its caller, so the role check lives here, in Core, for every caller (page or API).
 /// </summary>
 public static class DemoTraffic
 {
