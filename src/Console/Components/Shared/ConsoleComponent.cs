@@ -36,7 +36,7 @@ public abstract class ConsoleComponent : ComponentBase
             if (doneMessage is not null) Snackbar.Add(doneMessage, Severity.Success);
             return true;
         }
-        catch (Exception ex) when (ex is AccessDeniedException or InvalidInputException or NotFoundException or ConflictException)
+        catch (DomainException ex)
         {
             ActionError = ex.Message;
             Snackbar.Add(ex.Message, Severity.Error);
