@@ -19,6 +19,8 @@ public static class MigrationSetup
     {
         services.AddSingleton(sp => new MigrationCatalog(SourceRoot(config), Path.Combine(sp.GetRequiredService<ConsoleSettings>().DataDirectory, "migration-bundles")));
         services.AddSingleton<MigrationTargets>();
+        // How long a second ReleaseManager's approval stays valid before its job starts (hours; default 24).
+        services.AddSingleton(MigrationApprovalPolicy.FromHours(config["OPS_MIGRATION_APPROVAL_HOURS"]));
         services.AddSingleton<MigrationUpdates>();
         services.AddSingleton(sp => new MigrationRunner(new MigrationRunnerOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IMigrationJobQueue, HangfireMigrationQueue>();

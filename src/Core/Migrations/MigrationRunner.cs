@@ -206,10 +206,23 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
                 .Select(o => $"Out of order: {o} is pending but sorts before a change already applied."));
         if (holder is not null) blockers.Add(LockMessage(holder));
         blockers.AddRange(StatementGuard.Scan(batch, request.Target.Dialect).Select(r => r.ToString()));
+        blockers.AddRange(NotApproved(request, batch));
         blockers.AddRange(findings.Where(f => f.Blocks)
             .Select(f => $"Lint: {f.RuleId} in {f.Change}/{f.File}{(f.Line > 0 ? $" line {f.Line}" : "")} is an error that nobody waived."));
         return new PreflightReport(request.Target.Description, true, permissions, applied, status.Pending, batch.Select(b => b.Name).ToList(),
             status.Drift, status.OutOfOrder, holder, findings, blockers);
+    }
+
+    private static IEnumerable<string> NotApproved(MigrationRequest request, IEnumerable<MigrationChange> batch)
+    {
+        if (request.ApprovedChanges is not { } approved) yield break;
+        foreach (var change in batch)
+        {
+            if (!approved.TryGetValue(change.Name, out var checksum))
+                yield return $"Not approved: {change.Name} was not among the changes this batch was requested with; request a new batch to run it.";
+            else if (checksum != change.Checksum)
+                yield return $"Not approved: {change.Name} differs from the SQL this batch was requested with (checksum {change.Checksum[..12]}, recorded {checksum[..Math.Min(12, checksum.Length)]}).";
+        }
     }
 
     private static List<MigrationChange> SelectBatch(MigrationRequest request, MigrationStatus status)
@@ -476,8 +489,9 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
             else if (change.Checksum != a.Checksum)
                 blockers.Add($"Drift: {a.Name} changed after it was applied ({string.Join(", ", status.Drift.First(d => d.Change == a.Name).Files)}); its revert may not match what ran.");
         }
-        blockers.AddRange(StatementGuard.Scan(chosen.Select(a => request.Source.Find(a.Name)).OfType<MigrationChange>(), request.Target.Dialect,
-            c => c.Revert is null ? [] : [c.Revert]).Select(r => r.ToString()));
+        var toRevert = chosen.Select(a => request.Source.Find(a.Name)).OfType<MigrationChange>().ToList();
+        blockers.AddRange(StatementGuard.Scan(toRevert, request.Target.Dialect, c => c.Revert is null ? [] : [c.Revert]).Select(r => r.ToString()));
+        blockers.AddRange(NotApproved(request, toRevert));
         run.Total = chosen.Count;
         run.Preflight = new PreflightReport(request.Target.Description, true, permissions, applied, status.Pending, chosen.Select(c => c.Name).ToList(),
             status.Drift, status.OutOfOrder, null, [], blockers);

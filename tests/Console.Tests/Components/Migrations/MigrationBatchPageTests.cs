@@ -44,6 +44,11 @@ public sealed class MigrationBatchPageTests() : ComponentContext(services =>
             ResultJson = result is null ? null : JsonSerializer.Serialize(result, MigrationBatchResult.Json),
             EvidenceJson = result is null ? null : "{}", EvidenceSha256 = result is null ? null : new string('a', 64),
         };
+        // As the desk records it when the batch is requested: the source and the SQL the batch runs.
+        var source = Services.GetRequiredService<MigrationCatalog>().Read("checkout");
+        batch.SourceOrigin = source.Origin;
+        batch.SourceChecksum = source.Checksum;
+        batch.ChangesJson = JsonSerializer.Serialize(RecordedBatch.From("the pending changes", source.Changes, Core.Migrations.Sql.SqlDialect.Sqlite, []), MigrationBatchResult.Json);
         db.MigrationBatches.Add(batch);
         await db.SaveChangesAsync();
         return batch.Id;
