@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using OpsConsole.Console.Tests.Migrations;
 using OpsConsole.Console.Tests.Shared;
 using static OpsConsole.Console.Tests.Security.MigrationAttackKit;
@@ -132,5 +134,20 @@ public sealed class MigrationTargetEscapeTests(MigrationConsoleFactory factory) 
         var recorded = accepted.GetProperty("recorded").GetProperty("changes");
         Assert.Equal("CREATE TABLE marker (id INTEGER);", recorded[0].GetProperty("scripts")[0].GetProperty("sql").GetString());
         Assert.False(File.Exists(file) && await HasTableAsync(file, "marker"));
+    }
+
+    [Fact]
+    public async Task A_target_cannot_be_pointed_at_the_console_s_own_store_job_store_or_keys()
+    {
+        using var admin = factory.CreateAdminClient();
+        var users = await UsersAndRolesAsync(factory);
+        foreach (var file in new[] { factory.StorePath, Path.Combine(factory.DataDirectory, "jobs.db"), Path.Combine(factory.DataDirectory, "keys", "x.db"),
+                     $"file:{factory.StorePath}" })
+        {
+            var response = await admin.PutAsJsonAsync("/api/v1/migrations/escape-store/dev/target", new { provider = "sqlite", connectionString = $"Data Source={file}" }, TestApi.Json);
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        }
+        Assert.Equal(0, await factory.WithStoreAsync(db => db.MigrationTargets.CountAsync(t => t.Service == "escape-store")));
+        Assert.Equal(users, await UsersAndRolesAsync(factory));
     }
 }

@@ -195,7 +195,7 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
         else if (connectionString.Length > 4096) errors["connectionString"] = ["The connection string is longer than 4096 characters."];
         if (errors.Count > 0) throw new InvalidInputException("The target is invalid.", errors);
         var kind = MigrationTargets.ParseProvider(provider);
-        var target = MigrationTargets.Create(kind, connectionString!);
+        var target = targets.Allowed(MigrationTargets.Create(kind, connectionString!));
         var now = clock.GetUtcNow().UtcDateTime;
 
         var config = await db.MigrationTargets.FirstOrDefaultAsync(t => t.Service == service && t.Environment == environment, ct);
