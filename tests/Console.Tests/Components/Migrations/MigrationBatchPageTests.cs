@@ -105,6 +105,22 @@ public sealed class MigrationBatchPageTests() : ComponentContext(services =>
     }
 
     [Fact]
+    public async Task An_approver_sees_the_SQL_the_batch_will_run_with_its_source_and_checksums()
+    {
+        SignIn("maria", Roles.ReleaseManager);
+        var id = await StoreAsync(MigrationBatchStatus.AwaitingApproval, "rita");
+        var source = Services.GetRequiredService<MigrationCatalog>().Read("checkout");
+
+        var cut = RenderPage(id);
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=recorded-sql]")));
+        Assert.Equal(source.Checksum, cut.Find("[data-testid=source-checksum]").TextContent);
+        Assert.Equal(source.Origin, cut.Find("[data-testid=source-origin]").TextContent);
+        Assert.Equal(source.Changes.Select(c => c.Name), cut.FindAll("[data-testid=recorded-change]").Select(e => e.TextContent));
+        Assert.Contains(cut.FindAll("[data-testid=recorded-script]"), e => e.TextContent == source.Changes[0].Deploy.Sql);
+    }
+
+    [Fact]
     public async Task Another_release_manager_approves_after_confirming_and_the_batch_is_queued()
     {
         SignIn("maria", Roles.ReleaseManager);
