@@ -56,6 +56,16 @@ public sealed class OrchestrationOnPostgresTests(PostgresServer server) : IAsync
         _services = s.BuildServiceProvider();
         await using var db = _services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
         await db.Database.MigrateAsync();
+        // Batches run with their requester's and approver's roles as the store holds them when the job starts.
+        var role = new Microsoft.AspNetCore.Identity.IdentityRole(Roles.ReleaseManager) { NormalizedName = Roles.ReleaseManager.ToUpperInvariant() };
+        db.Roles.Add(role);
+        foreach (var name in new[] { Requester.Name, Approver.Name })
+        {
+            var user = new ConsoleUser { UserName = name, NormalizedUserName = name.ToUpperInvariant() };
+            db.Users.Add(user);
+            db.UserRoles.Add(new Microsoft.AspNetCore.Identity.IdentityUserRole<string> { UserId = user.Id, RoleId = role.Id });
+        }
+        await db.SaveChangesAsync();
     }
 
     public async Task DisposeAsync()
@@ -99,7 +109,10 @@ public sealed class OrchestrationOnPostgresTests(PostgresServer server) : IAsync
         Assert.Empty(before.Applied);
         Assert.NotEmpty(before.Pending);
 
+        // On an environment that needs approval the rehearsal does too: it runs the change's SQL on the real target.
         var dryRun = await DeskAsync(d => d.RequestAsync(Requester, "checkout", "prod", new MigrationBatchRequest(MigrationRunKind.DryRun)));
+        Assert.Equal(MigrationBatchStatus.AwaitingApproval, dryRun.Status);
+        await DeskAsync(d => d.ApproveAsync(Approver, dryRun.Id));
         await RunQueuedAsync();
         var apply = await DeskAsync(d => d.RequestAsync(Requester, "checkout", "prod", new MigrationBatchRequest(MigrationRunKind.Apply)));
         Assert.Equal(MigrationBatchStatus.AwaitingApproval, apply.Status);

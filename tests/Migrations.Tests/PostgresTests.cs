@@ -44,7 +44,7 @@ public sealed class PostgresTests(PostgresServer server) : IDisposable
     public async Task Lock_timeout_gives_up_instead_of_queueing_behind_a_long_transaction()
     {
         using var target = await TestTarget.CreateAsync("postgres", server);
-        await server.ExecuteAsync("CREATE TABLE busy (id int)", target.Database!);
+        await target.ScalarAsync("CREATE TABLE busy (id int)");
         _ws.Change("001_alter_busy", "ALTER TABLE busy ADD COLUMN note text;", "SELECT note FROM busy WHERE false;", "ALTER TABLE busy DROP COLUMN note;");
         await using var blocker = new NpgsqlConnection(target.ConnectionString + ";Pooling=false");
         await blocker.OpenAsync();

@@ -47,15 +47,18 @@ public sealed record MigrationBatchView(
     string? ApprovedBy, DateTime? ApprovedAt, DateTime? ScheduledFor, bool RequiresApproval, int Completed, int Total, string? Message,
     int Attempts, DateTime? StartedAt, DateTime? FinishedAt, string? Outcome, string? EvidenceSha256,
     [property: JsonPropertyName("waivers")] IReadOnlyList<object> WaiverList,
-    IReadOnlyList<ChangeResult> Changes, IReadOnlyList<FindingResult> Findings, IReadOnlyList<string> Blockers, IReadOnlyList<string> Errors, string? Diff)
+    IReadOnlyList<ChangeResult> Changes, IReadOnlyList<FindingResult> Findings, IReadOnlyList<string> Blockers, IReadOnlyList<string> Errors, string? Diff,
+    string? SourceOrigin, string? SourceChecksum, DateTime? ApprovalExpiresAt, RecordedBatch? Recorded)
 {
-    public static MigrationBatchView From(MigrationBatch b)
+    /// <summary>The batch with what it will run (<see cref="Recorded"/>: each change's checksum and SQL, as requested and approved).</summary>
+    public static MigrationBatchView From(MigrationBatch b, MigrationApprovalPolicy? approvals = null)
     {
         var r = b.Result;
         return new(b.Id, b.Service, b.Environment, KindName(b.Kind), b.Status.ToString(), b.RequestedBy, b.RequestedAt, b.ApprovedBy, b.ApprovedAt,
             b.ScheduledFor, b.RequiresApproval, b.Completed, b.Total, b.Message, b.Attempts, b.StartedAt, b.FinishedAt, b.Outcome?.ToString(),
             b.EvidenceSha256, b.Waivers.Select(w => (object)new { change = w.Change, ruleId = w.RuleId, by = w.By, reason = w.Reason }).ToList(),
-            r?.Changes ?? [], r?.Findings ?? [], r?.Blockers ?? [], r?.Errors ?? [], r?.Diff);
+            r?.Changes ?? [], r?.Findings ?? [], r?.Blockers ?? [], r?.Errors ?? [], r?.Diff,
+            b.SourceOrigin, b.SourceChecksum, b.ApprovalExpiresAt(approvals ?? MigrationApprovalPolicy.Default), b.Recorded);
     }
 
     public static string KindName(MigrationRunKind kind) => kind switch { MigrationRunKind.DryRun => "dry-run", MigrationRunKind.Apply => "apply", _ => "revert" };
@@ -113,9 +116,12 @@ public static class MigrationsApi
 
         var batches = api.MapGroup("/migration-batches").WithTags("Migrations");
         batches.MapGet("/", ListBatches).WithName("ListMigrationBatches").WithSummary("Migration batches, newest first (filters: service, environment)");
-        batches.MapGet("/{id:guid}", GetBatch).WithName("GetMigrationBatch").WithSummary("A batch: status, progress, per-change results, lint findings, schema diff").ProducesProblem(404);
+        batches.MapGet("/{id:guid}", GetBatch).WithName("GetMigrationBatch")
+            .WithSummary("A batch: status, progress, the SQL it runs (recorded at request time, with checksums and lint), per-change results, lint findings, schema diff").ProducesProblem(404);
         batches.MapPost("/{id:guid}/approve", Approve).WithName("ApproveMigrationBatch")
             .WithSummary("Approve a batch awaiting approval (ReleaseManager other than the requester); it is then queued")
+            .WithDescription("The approval covers the SQL recorded on the batch (GET /migration-batches/{id}: recorded). 409 when the service's migrations changed since the request, " +
+                             "or when the batch is scheduled later than an approval stays valid (OPS_MIGRATION_APPROVAL_HOURS, default 24).")
             .RequireAuthorization(Policies.ReleaseManager).ProducesProblem(404).ProducesProblem(409);
         batches.MapGet("/{id:guid}/evidence", Evidence).WithName("GetMigrationEvidence")
             .WithSummary("The sealed evidence record as JSON (with its sha256), or ?format=markdown for the readable report").ProducesProblem(404).ProducesProblem(409);
@@ -175,18 +181,18 @@ public static class MigrationsApi
     private static async Task<Ok<MigrationTargetView>> SetTarget(string service, string environment, MigrationTargetBody body, MigrationDesk desk, HttpContext ctx, CancellationToken ct) =>
         TypedResults.Ok(MigrationTargetView.From(await desk.SetTargetAsync(ctx.ToActor(), service, environment, body.Provider, body.ConnectionString, body.RequiresApproval, ct)));
 
-    private static async Task<Ok<List<MigrationBatchView>>> ListBatches(string? service, string? environment, int? limit, OpsDbContext db, CancellationToken ct)
+    private static async Task<Ok<List<MigrationBatchView>>> ListBatches(string? service, string? environment, int? limit, OpsDbContext db, MigrationApprovalPolicy approvals, CancellationToken ct)
     {
         var q = db.MigrationBatches.AsNoTracking();
         if (!string.IsNullOrEmpty(service)) q = q.Where(b => b.Service == service);
         if (!string.IsNullOrEmpty(environment)) q = q.Where(b => b.Environment == environment);
         var rows = await q.OrderByDescending(b => b.RequestedAt).Take(Math.Clamp(limit ?? 50, 1, 500)).ToListAsync(ct);
-        return TypedResults.Ok(rows.Select(MigrationBatchView.From).ToList());
+        return TypedResults.Ok(rows.Select(b => MigrationBatchView.From(b, approvals)).ToList());
     }
 
-    private static async Task<Results<Ok<MigrationBatchView>, ProblemHttpResult>> GetBatch(Guid id, OpsDbContext db, CancellationToken ct) =>
+    private static async Task<Results<Ok<MigrationBatchView>, ProblemHttpResult>> GetBatch(Guid id, OpsDbContext db, MigrationApprovalPolicy approvals, CancellationToken ct) =>
         await db.MigrationBatches.AsNoTracking().FirstOrDefaultAsync(b => b.Id == id, ct) is { } b
-            ? TypedResults.Ok(MigrationBatchView.From(b))
+            ? TypedResults.Ok(MigrationBatchView.From(b, approvals))
             : TypedResults.Problem(statusCode: 404, title: "Not found", detail: $"Migration batch {id} was not found.");
 
     private static async Task<Accepted<MigrationBatchView>> Approve(Guid id, MigrationDesk desk, HttpContext ctx, CancellationToken ct)

@@ -15,10 +15,19 @@ public static class MigrationSetup
     /// <summary>The demo's SQLite target files: DATA/targets/&lt;service&gt;-&lt;environment&gt;.db.</summary>
     public static string DemoTargetDirectory(ConsoleSettings settings) => Path.Combine(settings.DataDirectory, "targets");
 
+    public static string BundleDirectory(ConsoleSettings settings) => Path.Combine(settings.DataDirectory, "migration-bundles");
+
     public static IServiceCollection AddConsoleMigrations(this IServiceCollection services, IConfiguration config)
     {
-        services.AddSingleton(sp => new MigrationCatalog(SourceRoot(config), Path.Combine(sp.GetRequiredService<ConsoleSettings>().DataDirectory, "migration-bundles")));
+        services.AddSingleton(sp => new MigrationCatalog(SourceRoot(config), BundleDirectory(sp.GetRequiredService<ConsoleSettings>())));
+        services.AddSingleton(sp =>
+        {
+            var settings = sp.GetRequiredService<ConsoleSettings>();
+            return new ConsoleOwnedFiles(settings.DataDirectory, [settings.KeysDirectory, BundleDirectory(settings)]);
+        });
         services.AddSingleton<MigrationTargets>();
+        // How long a second ReleaseManager's approval stays valid before its job starts (hours; default 24).
+        services.AddSingleton(MigrationApprovalPolicy.FromHours(config["OPS_MIGRATION_APPROVAL_HOURS"]));
         services.AddSingleton<MigrationUpdates>();
         services.AddSingleton(sp => new MigrationRunner(new MigrationRunnerOptions(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IMigrationJobQueue, HangfireMigrationQueue>();

@@ -29,6 +29,12 @@ public sealed record MigrationRequest
     public string? ApprovedBy { get; init; }
     public DateTime? ApprovedAt { get; init; }
 
+    /// <summary>
+    /// The changes (name to checksum) the batch was requested and approved with; null: any pending
+    /// change. A change to run that is not among them, or whose checksum differs, blocks the run.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? ApprovedChanges { get; init; }
+
     /// <summary>Apply pending changes that sort before an applied one instead of refusing.</summary>
     public bool AllowOutOfOrder { get; init; }
 }

@@ -115,6 +115,7 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
         public List<string> Errors { get; } = [];
         public SchemaSnapshot? Before { get; set; }
         public SchemaSnapshot? After { get; set; }
+        public IReadOnlyList<TableRowCount>? RowCounts { get; set; }
         public MigrationOutcome Outcome { get; set; } = MigrationOutcome.Succeeded;
         public string Summary { get; set; } = "";
         public int Total { get; set; }
@@ -204,10 +205,24 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
             blockers.AddRange(status.OutOfOrder.Where(o => batch.Any(b => b.Name == o))
                 .Select(o => $"Out of order: {o} is pending but sorts before a change already applied."));
         if (holder is not null) blockers.Add(LockMessage(holder));
+        blockers.AddRange(StatementGuard.Scan(batch, request.Target.Dialect).Select(r => r.ToString()));
+        blockers.AddRange(NotApproved(request, batch));
         blockers.AddRange(findings.Where(f => f.Blocks)
             .Select(f => $"Lint: {f.RuleId} in {f.Change}/{f.File}{(f.Line > 0 ? $" line {f.Line}" : "")} is an error that nobody waived."));
         return new PreflightReport(request.Target.Description, true, permissions, applied, status.Pending, batch.Select(b => b.Name).ToList(),
             status.Drift, status.OutOfOrder, holder, findings, blockers);
+    }
+
+    private static IEnumerable<string> NotApproved(MigrationRequest request, IEnumerable<MigrationChange> batch)
+    {
+        if (request.ApprovedChanges is not { } approved) yield break;
+        foreach (var change in batch)
+        {
+            if (!approved.TryGetValue(change.Name, out var checksum))
+                yield return $"Not approved: {change.Name} was not among the changes this batch was requested with; request a new batch to run it.";
+            else if (checksum != change.Checksum)
+                yield return $"Not approved: {change.Name} differs from the SQL this batch was requested with (checksum {change.Checksum[..12]}, recorded {checksum[..Math.Min(12, checksum.Length)]}).";
+        }
     }
 
     private static List<MigrationChange> SelectBatch(MigrationRequest request, MigrationStatus status)
@@ -332,6 +347,14 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
         run.Preflight = await InspectAsync(session, request, holdsLock: true, ct);
         var batch = run.Preflight.Batch.Select(n => request.Source.Find(n)!).ToList();
         run.Total = batch.Count;
+        if (!run.Preflight.Passed)
+        {
+            // A rehearsal runs the change's SQL on the real target: one that preflight refused must not run even there.
+            run.Block($"Preflight refused the dry-run: {run.Preflight.Blockers[0]}", run.Preflight.Blockers);
+            return;
+        }
+        var touched = TouchedTables.Of(batch, dialect);
+        var countsBefore = await CountRowsAsync(session, touched, ct);
 
         await using (var tx = await session.BeginAsync(ct))
         {
@@ -384,15 +407,29 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
         // The rehearsal must leave no trace: compare the committed schema with the one it started from.
         var untouched = SchemaDiff.Compare(run.Before, await session.SnapshotAsync(null, ct));
         if (!untouched.IsEmpty) run.Fail("The dry-run left changes behind (a statement committed outside the rehearsal's transaction): " + string.Join("; ", untouched.Changes));
-        if (!run.Preflight.Passed)
-        {
-            run.Outcome = MigrationOutcome.Failed;
-            run.Errors.AddRange(run.Preflight.Blockers);
-        }
+        var countsAfter = await CountRowsAsync(session, touched, ct);
+        run.RowCounts = countsBefore.Select(b => new TableRowCount(b.Key, b.Value, countsAfter.GetValueOrDefault(b.Key))).ToList();
+        var changed = run.RowCounts.Where(c => c.Before != c.After).ToList();
+        if (changed.Count > 0)
+            run.Fail("The dry-run left data changes behind: " + string.Join("; ", changed.Select(c => $"{c.Table} had {c.Before} row(s), now {c.After}")));
         var rehearsed = run.Changes.Count(c => c.Outcome == ChangeOutcome.Rehearsed);
         run.Summary = run.Outcome == MigrationOutcome.Succeeded
             ? batch.Count == 0 ? "Nothing to rehearse: every change is already applied." : $"Rehearsed {rehearsed} change(s); all verified and reversible; nothing was kept."
             : $"The batch would not apply cleanly: {run.Errors[0]}";
+    }
+
+    /// <summary>Row counts of the tables a batch writes that exist now (a table the batch creates has nothing to compare).</summary>
+    private static async Task<Dictionary<string, long?>> CountRowsAsync(ITargetSession session, IReadOnlyList<string> tables, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, long?>(StringComparer.Ordinal);
+        if (tables.Count == 0) return counts;
+        var schema = await session.SnapshotAsync(null, ct);
+        foreach (var table in tables)
+        {
+            var found = schema.Tables.FirstOrDefault(t => t.Kind == "table" && (t.Name == table || t.Name.EndsWith("." + table, StringComparison.Ordinal)));
+            if (found is not null && !counts.ContainsKey(found.Name)) counts[found.Name] = await session.CountRowsAsync(null, found.Name, ct);
+        }
+        return counts;
     }
 
     private static async Task<ReversibilityEvidence> CheckReversibilityAsync(ITargetSession session, DbTransaction tx, MigrationChange change, SchemaSnapshot before,
@@ -452,6 +489,9 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
             else if (change.Checksum != a.Checksum)
                 blockers.Add($"Drift: {a.Name} changed after it was applied ({string.Join(", ", status.Drift.First(d => d.Change == a.Name).Files)}); its revert may not match what ran.");
         }
+        var toRevert = chosen.Select(a => request.Source.Find(a.Name)).OfType<MigrationChange>().ToList();
+        blockers.AddRange(StatementGuard.Scan(toRevert, request.Target.Dialect, c => c.Revert is null ? [] : [c.Revert]).Select(r => r.ToString()));
+        blockers.AddRange(NotApproved(request, toRevert));
         run.Total = chosen.Count;
         run.Preflight = new PreflightReport(request.Target.Description, true, permissions, applied, status.Pending, chosen.Select(c => c.Name).ToList(),
             status.Drift, status.OutOfOrder, null, [], blockers);
@@ -542,6 +582,9 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
 
     private static async Task<StatementResult> ExecuteStatementAsync(ITargetSession session, DbTransaction? tx, MigrationScript script, SqlStatement statement, CancellationToken ct)
     {
+        if (StatementGuard.Check(statement, session.Dialect) is { } refusal)
+            throw new StepFailure(new StatementError(script.FileName, statement.Index, statement.Line, statement.Column, statement.Excerpt(400),
+                $"refused by the runner ({refusal.Rule}): {refusal.Reason}", StatementRefusal.Code));
         try
         {
             return await session.ExecuteAsync(tx, statement, ct);
@@ -631,7 +674,7 @@ public sealed class MigrationRunner(MigrationRunnerOptions? options = null, Time
             run.RevertTarget?.ToString(), request.Target.Kind, request.Target.Description, request.Source.Origin, request.Source.Checksum,
             request.RequestedBy.Name, request.RequestedBy.CorrelationId, request.ApprovedBy, request.ApprovedAt,
             run.StartedAt, run.Clock.GetUtcNow().UtcDateTime, run.Watch.ElapsedMilliseconds, _options.ConsoleVersion,
-            run.Preflight, request.Waivers, run.Changes, run.Before, run.After, diff, run.Errors.Select(request.Target.Redact).ToList());
+            run.Preflight, request.Waivers, run.Changes, run.Before, run.After, diff, run.Errors.Select(request.Target.Redact).ToList(), run.RowCounts);
         return new MigrationRunResult(evidence, EvidenceSeal.Sha256(evidence), EvidenceSeal.ToDocument(evidence));
     }
 }

@@ -106,6 +106,9 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
             e.Ignore(m => m.IsFinished);
             e.Ignore(m => m.Waivers);
             e.Ignore(m => m.Result);
+            e.Ignore(m => m.Recorded);
+            e.Property(m => m.SourceOrigin).HasMaxLength(200);
+            e.Property(m => m.SourceChecksum).HasMaxLength(64);
             e.Property(m => m.Phase).HasConversion<string>().HasMaxLength(20);
             e.HasIndex(m => m.PlanId);
         });

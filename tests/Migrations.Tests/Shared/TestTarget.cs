@@ -38,7 +38,12 @@ public sealed class TestTarget : IDisposable
         }
         ArgumentNullException.ThrowIfNull(server);
         var database = await server.CreateDatabaseAsync();
-        var connectionString = server.ConnectionString(database, password: password);
+        // As a deployment should: the target role owns the database and its public schema, and is no superuser
+        // (preflight refuses a role that can reach beyond its database).
+        var owner = "owner_" + database;
+        await server.ExecuteAsync($"CREATE ROLE {owner} LOGIN NOSUPERUSER NOCREATEROLE PASSWORD '{password ?? Guid.NewGuid().ToString("N")}'; ALTER DATABASE {database} OWNER TO {owner}");
+        await server.ExecuteAsync($"ALTER SCHEMA public OWNER TO {owner}", database);
+        var connectionString = server.ConnectionString(database, owner, password);
         return new TestTarget(kind, new PostgresTarget(connectionString), connectionString, null, server, database);
     }
 

@@ -100,6 +100,17 @@ public static class EvidenceReport
             }
         }
 
+        if (e.RowCounts is { Count: > 0 } counts)
+        {
+            md.AppendLine("## Rows of the tables the batch writes (before → after the dry-run)");
+            md.AppendLine();
+            md.AppendLine("| Table | Before | After |");
+            md.AppendLine("|---|---|---|");
+            foreach (var c in counts)
+                md.AppendLine($"| {Cell(c.Table)} | {c.Before?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "—"} | {c.After?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "—"}{(c.Before != c.After ? " (changed)" : "")} |");
+            md.AppendLine();
+        }
+
         md.AppendLine("## Schema diff (before → after)");
         md.AppendLine();
         if (e.Diff is null) md.AppendLine("Not taken: the run did not reach the target's schema.");

@@ -11,6 +11,9 @@ public sealed record VerifyEvidence(bool Passed, string Message);
 /// <summary>Deploy, verify, revert, then compare with the schema before deploy: the revert is trusted only when they are equal.</summary>
 public sealed record ReversibilityEvidence(bool Checked, bool Restored, string Note, IReadOnlyList<SchemaChange> Differences);
 
+/// <summary>Rows of a table the batch writes, before and after a dry-run: a difference means data escaped the rehearsal.</summary>
+public sealed record TableRowCount(string Table, long? Before, long? After);
+
 public enum ChangeOutcome
 {
     /// <summary>Deployed and verified, committed.</summary>
@@ -78,7 +81,8 @@ public sealed record MigrationEvidence(
     SchemaSnapshot? SchemaBefore,
     SchemaSnapshot? SchemaAfter,
     SchemaDiff? Diff,
-    IReadOnlyList<string> Errors)
+    IReadOnlyList<string> Errors,
+    IReadOnlyList<TableRowCount>? RowCounts = null)
 {
     public const int CurrentFormat = 1;
 }

@@ -132,10 +132,16 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, Rollo
             await FinishAsync(plan, DeploymentPlanStatus.Succeeded, "Rollout succeeded; no contract change was pending.", ct);
             return;
         }
+        var requester = await StandingCheck.ReadAsync(db, plan.RequestedBy, Roles.ReleaseManager, $"plan-{plan.Id:N}", ct);
+        if (requester.Actor is null)
+        {
+            await FinishAsync(plan, DeploymentPlanStatus.Failed, $"The rollout succeeded but the contract changes were not requested: the plan runs on behalf of its creator, and {requester.Refusal}", ct);
+            return;
+        }
         plan.Status = DeploymentPlanStatus.Contracting;
         plan.Message = "Rollout succeeded; applying the contract changes.";
         plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-        var batch = await desk.RequestAsync(Requester(plan), plan.Service, plan.Environment,
+        var batch = await desk.RequestAsync(requester.Actor, plan.Service, plan.Environment,
             new MigrationBatchRequest(MigrationRunKind.Apply, Phase: MigrationPhase.Contract, PlanId: plan.Id), ct);
         plan.ContractBatchId = batch.Id;
         if (batch.Status == MigrationBatchStatus.AwaitingApproval) plan.Message = "Rollout succeeded; the contract batch waits for a second ReleaseManager's approval.";
@@ -148,7 +154,13 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, Rollo
         {
             JsonElement? strategy = plan.StrategyJson is null ? null : JsonDocument.Parse(plan.StrategyJson).RootElement.Clone();
             var config = JsonSerializer.Deserialize<Dictionary<string, string>>(plan.ConfigJson);
-            var rollout = await rollouts.StartAsync(Requester(plan), plan.Service, plan.Environment, plan.Version, strategy, config, ct);
+            var requester = await StandingCheck.ReadAsync(db, plan.RequestedBy, Roles.ReleaseManager, $"plan-{plan.Id:N}", ct);
+            if (requester.Actor is null)
+            {
+                await FinishAsync(plan, DeploymentPlanStatus.Failed, $"The rollout was not started: the plan runs on behalf of its creator, and {requester.Refusal}", ct);
+                return;
+            }
+            var rollout = await rollouts.StartAsync(requester.Actor, plan.Service, plan.Environment, plan.Version, strategy, config, ct);
             plan.RolloutId = rollout.Id;
             plan.Status = DeploymentPlanStatus.RollingOut;
             plan.Message = message;
@@ -175,7 +187,4 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, Rollo
         await db.SaveChangesAsync(ct);
     }
 
-    /// <summary>The plan's steps run on behalf of the ReleaseManager who created it (checked then).</summary>
-    private static Actor Requester(DeploymentPlan plan) =>
-        new(plan.RequestedBy, new HashSet<string> { Roles.ReleaseManager }, $"plan-{plan.Id:N}");
 }

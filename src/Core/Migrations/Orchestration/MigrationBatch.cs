@@ -39,6 +39,13 @@ public sealed class MigrationBatch
     /// <summary>The deployment plan this batch is a step of, if any.</summary>
     public Guid? PlanId { get; set; }
 
+    /// <summary>Where the SQL came from when the batch was requested (folder, or bundle with its version).</summary>
+    public string? SourceOrigin { get; set; }
+    /// <summary>The checksum of the whole source at request time: the job refuses to run when the current source differs.</summary>
+    public string? SourceChecksum { get; set; }
+    /// <summary>The changes as requested, with the SQL of each (<see cref="RecordedBatch"/>): what an approver sees is what may run.</summary>
+    public string? ChangesJson { get; set; }
+
     public int Completed { get; set; }
     public int Total { get; set; }
     public string? Message { get; set; }
@@ -57,6 +64,48 @@ public sealed class MigrationBatch
     public IReadOnlyList<MigrationWaiver> Waivers => JsonSerializer.Deserialize<List<MigrationWaiver>>(WaiversJson, MigrationBatchResult.Json) ?? [];
 
     public MigrationBatchResult? Result => ResultJson is null ? null : JsonSerializer.Deserialize<MigrationBatchResult>(ResultJson, MigrationBatchResult.Json);
+
+    public RecordedBatch? Recorded => ChangesJson is null ? null : JsonSerializer.Deserialize<RecordedBatch>(ChangesJson, MigrationBatchResult.Json);
+
+    /// <summary>When the approval stops being valid (null: not approved, or approval not needed).</summary>
+    public DateTime? ApprovalExpiresAt(MigrationApprovalPolicy policy) => RequiresApproval && ApprovedAt is { } at ? at + policy.Validity : null;
+}
+
+/// <summary>How long an approval stays valid: a job that starts later is refused and the batch waits for a new approval.</summary>
+public sealed record MigrationApprovalPolicy(TimeSpan Validity)
+{
+    public static readonly MigrationApprovalPolicy Default = new(TimeSpan.FromHours(24));
+
+    /// <summary>From a number of hours as configured (OPS_MIGRATION_APPROVAL_HOURS); empty means the default.</summary>
+    public static MigrationApprovalPolicy FromHours(string? hours)
+    {
+        if (string.IsNullOrWhiteSpace(hours)) return Default;
+        if (!double.TryParse(hours, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var h) || h <= 0 || h > 24 * 90)
+            throw new InvalidOperationException($"OPS_MIGRATION_APPROVAL_HOURS must be a number of hours above 0 and at most {24 * 90}; it is '{hours}'.");
+        return new MigrationApprovalPolicy(TimeSpan.FromHours(h));
+    }
+}
+
+public sealed record RecordedScript(string File, string Sha256, string Sql);
+
+public sealed record RecordedChange(string Name, string Phase, bool Transactional, string Checksum, IReadOnlyList<RecordedScript> Scripts);
+
+/// <summary>
+/// What a batch will run, fixed when it is requested: the changes (name, checksum, SQL of each
+/// script) with their lint findings and refused statements. <see cref="Scope"/> says how the list
+/// was chosen (the target's pending changes, or every change of the source when the target could
+/// not be read at request time).
+/// </summary>
+public sealed record RecordedBatch(string Scope, IReadOnlyList<RecordedChange> Changes, IReadOnlyList<FindingResult> Findings, IReadOnlyList<string> Refused)
+{
+    public IReadOnlyDictionary<string, string> Checksums => Changes.ToDictionary(c => c.Name, c => c.Checksum, StringComparer.Ordinal);
+
+    public static RecordedBatch From(string scope, IReadOnlyList<MigrationChange> changes, Sql.SqlDialect dialect, IReadOnlyList<MigrationWaiver> waivers) =>
+        new(scope,
+            changes.Select(c => new RecordedChange(c.Name, c.Phase.ToString().ToLowerInvariant(), c.Transactional, c.Checksum,
+                c.Scripts.Select(s => new RecordedScript(s.FileName, s.Sha256, s.Sql)).ToList())).ToList(),
+            MigrationLinter.Lint(changes, dialect, waivers).Select(FindingResult.From).ToList(),
+            Sql.StatementGuard.Scan(changes, dialect).Select(r => r.ToString()).ToList());
 }
 
 /// <summary>
@@ -81,7 +130,11 @@ public sealed record ChangeResult(string Name, string Phase, string Outcome, lon
     bool? Reversible, string? Error, IReadOnlyList<string> SchemaChanges, string? Note);
 
 public sealed record FindingResult(string RuleId, string Severity, string Change, string File, int Line, string Message, string Explanation,
-    string SafePattern, string? WaivedBy, string? WaiverReason);
+    string SafePattern, string? WaivedBy, string? WaiverReason)
+{
+    public static FindingResult From(LintFinding f) =>
+        new(f.RuleId, f.Severity.ToString(), f.Change, f.File, f.Line, f.Message, f.Explanation, f.SafePattern, f.Waiver?.By, f.Waiver?.Reason);
+}
 
 /// <summary>The readable part of a finished run, kept beside the evidence document.</summary>
 public sealed record MigrationBatchResult(
@@ -104,8 +157,7 @@ public sealed record MigrationBatchResult(
             e.Changes.Select(c => new ChangeResult(c.Name, c.Phase.ToString().ToLowerInvariant(), c.Outcome.ToString(), c.DurationMs,
                 c.Verify?.Passed, c.Verify?.Message, c.Reversibility is { Checked: true } r ? r.Restored : null,
                 c.Error?.ToString(), c.Diff?.Changes.Select(d => d.ToString()).ToList() ?? [], c.Note)).ToList(),
-            (e.Preflight?.Findings ?? []).Select(f => new FindingResult(f.RuleId, f.Severity.ToString(), f.Change, f.File, f.Line, f.Message,
-                f.Explanation, f.SafePattern, f.Waiver?.By, f.Waiver?.Reason)).ToList(),
+            (e.Preflight?.Findings ?? []).Select(FindingResult.From).ToList(),
             e.Preflight?.Blockers ?? [],
             e.Errors,
             e.Diff is null ? null : e.Diff.UnifiedText);

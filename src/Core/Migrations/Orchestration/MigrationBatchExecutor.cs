@@ -15,8 +15,11 @@ namespace OpsConsole.Core.Migrations.Orchestration;
 /// batch id, which applies only what is still pending.
 /// </summary>
 public sealed class MigrationBatchExecutor(IDbContextFactory<OpsDbContext> dbFactory, EventOutbox outbox, MigrationCatalog catalog,
-    MigrationTargets targets, MigrationRunner runner, MigrationUpdates updates, TimeProvider clock, ILogger<MigrationBatchExecutor> log)
+    MigrationTargets targets, MigrationRunner runner, MigrationUpdates updates, TimeProvider clock, ILogger<MigrationBatchExecutor> log,
+    MigrationApprovalPolicy? approvals = null)
 {
+    private readonly MigrationApprovalPolicy _approvals = approvals ?? MigrationApprovalPolicy.Default;
+
     /// <summary>Runs after which an unexpected error marks the batch Failed instead of leaving it to a retry.</summary>
     public const int MaxAttempts = 3;
 
@@ -35,6 +38,11 @@ public sealed class MigrationBatchExecutor(IDbContextFactory<OpsDbContext> dbFac
             config = await db.MigrationTargets.AsNoTracking().FirstOrDefaultAsync(t => t.Service == batch.Service && t.Environment == batch.Environment, ct)
                      ?? throw new NotFoundException($"Migration target {batch.Service}/{batch.Environment}");
             var now = clock.GetUtcNow().UtcDateTime;
+            if (await RefusalAsync(db, batch, now, ct) is { } refusal)
+            {
+                await RefuseAsync(db, batch, refusal, now);
+                return;
+            }
             batch.Status = MigrationBatchStatus.Running;
             batch.StartedAt ??= now;
             batch.Attempts++;
@@ -44,8 +52,11 @@ public sealed class MigrationBatchExecutor(IDbContextFactory<OpsDbContext> dbFac
         }
         updates.Publish(batchId);
 
-        // The requester was a ReleaseManager when asking (checked then); the run acts on their behalf.
-        var actor = new Actor(batch.RequestedBy, new HashSet<string> { Roles.ReleaseManager }, $"migration-{batchId:N}");
+        // Checked just now against the store: the run acts with the requester's current roles.
+        Actor actor;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            actor = (await StandingCheck.ReadAsync(db, batch.RequestedBy, Roles.ReleaseManager, $"migration-{batchId:N}", ct)).Actor
+                    ?? new Actor(batch.RequestedBy, new HashSet<string>(), $"migration-{batchId:N}");
         MigrationRunResult result;
         Targets.ITargetDatabase? target = null;
         try
@@ -55,6 +66,7 @@ public sealed class MigrationBatchExecutor(IDbContextFactory<OpsDbContext> dbFac
             {
                 RequestedBy = actor, Source = catalog.Read(batch.Service), Target = target, Environment = batch.Environment,
                 BatchId = batch.Id, Phase = batch.Phase, Waivers = batch.Waivers, ApprovedBy = batch.ApprovedBy, ApprovedAt = batch.ApprovedAt,
+                ApprovedChanges = batch.Recorded!.Checksums,
             };
             var progress = new Forward(updates);
             result = batch.Kind switch
@@ -93,6 +105,78 @@ public sealed class MigrationBatchExecutor(IDbContextFactory<OpsDbContext> dbFac
             await db.SaveChangesAsync(CancellationToken.None);
         }
         updates.Finished(batchId);
+    }
+
+    /// <summary>
+    /// Why the batch may not run now, or null. Checked before anything touches the target: the
+    /// requester (and approver) still hold their role and are enabled, the approval has not expired,
+    /// and the source is the one the batch was requested and approved with.
+    /// </summary>
+    private async Task<Refusal?> RefusalAsync(OpsDbContext db, MigrationBatch batch, DateTime now, CancellationToken ct)
+    {
+        var correlation = $"migration-{batch.Id:N}";
+        var requester = await StandingCheck.ReadAsync(db, batch.RequestedBy, Roles.ReleaseManager, correlation, ct);
+        if (!requester.Holds)
+            return new Refusal("migration.run-refused", $"Refused: the batch runs on behalf of its requester, and {requester.Refusal} Nothing was run; request it again as a ReleaseManager.");
+        if (batch.ApprovedBy is { } approver)
+        {
+            var approval = await StandingCheck.ReadAsync(db, approver, Roles.ReleaseManager, correlation, ct);
+            if (!approval.Holds)
+                return new Refusal("migration.run-refused", $"Refused: the batch was approved by {approver}, and {approval.Refusal} Nothing was run; request it again.");
+        }
+        // A batch left Running by a crash was already started within its approval's time.
+        if (batch.StartedAt is null && batch.ApprovalExpiresAt(_approvals) is { } expires && expires < now)
+            return new Refusal("migration.approval-expired",
+                $"The approval by {batch.ApprovedBy} at {batch.ApprovedAt:u} expired at {expires:u} ({_approvals.Validity.TotalHours:0.#} h) before the job started. " +
+                "Nothing was run; the batch waits for a new approval.", BackToApproval: true);
+        if (batch.SourceChecksum is null || batch.ChangesJson is null)
+            return new Refusal("migration.run-refused", "Refused: the batch was requested before the console recorded the SQL of a batch. Nothing was run; request it again.");
+        MigrationSource current;
+        try
+        {
+            current = catalog.Read(batch.Service);
+        }
+        catch (Exception e) when (e is DomainException or IOException or InvalidDataException)
+        {
+            return new Refusal("migration.run-refused", $"Refused: the migrations of {batch.Service} cannot be read now ({e.Message}). Nothing was run.");
+        }
+        if (current.Checksum != batch.SourceChecksum)
+            return new Refusal("migration.run-refused",
+                $"Refused: the migrations of {batch.Service} changed since the batch was requested{(batch.ApprovedBy is null ? "" : " and approved")} " +
+                $"({batch.SourceOrigin}, checksum {batch.SourceChecksum[..12]} then; {current.Origin}, checksum {current.Checksum[..12]} now). " +
+                "Nothing was run; request a new batch for the new SQL.");
+        return null;
+    }
+
+    private sealed record Refusal(string AuditAction, string Message, bool BackToApproval = false);
+
+    private async Task RefuseAsync(OpsDbContext db, MigrationBatch batch, Refusal refusal, DateTime now)
+    {
+        var system = Actor.System($"migration-{batch.Id:N}");
+        var subject = $"{batch.Service}/{batch.Environment}";
+        var before = new { status = batch.Status.ToString(), batch.ApprovedBy, batch.ApprovedAt };
+        batch.Message = refusal.Message;
+        batch.UpdatedAt = now;
+        if (refusal.BackToApproval)
+        {
+            batch.Status = MigrationBatchStatus.AwaitingApproval;
+            batch.ApprovedBy = null;
+            batch.ApprovedAt = null;
+        }
+        else
+        {
+            batch.Status = MigrationBatchStatus.Failed;
+            batch.Outcome = MigrationOutcome.Blocked;
+            batch.FinishedAt = now;
+            outbox.Add(db, system, EventTypes.MigrationFailed, subject,
+                new { batchId = batch.Id, kind = batch.Kind.ToString(), service = batch.Service, environment = batch.Environment, message = refusal.Message });
+        }
+        Audit.AuditTrail.Record(db, system, refusal.AuditAction, subject, before: before,
+            after: new { batchId = batch.Id, status = batch.Status.ToString(), requestedBy = batch.RequestedBy, message = refusal.Message });
+        await db.SaveChangesAsync(CancellationToken.None);
+        log.LogWarning("Migration batch {BatchId} was not run: {Message}", batch.Id, refusal.Message);
+        if (refusal.BackToApproval) updates.Publish(batch.Id);
+        else updates.Finished(batch.Id);
     }
 
     private async Task FinishWithoutEvidenceAsync(Guid batchId, string message, CancellationToken ct)

@@ -30,8 +30,10 @@ public sealed record WaiverInput(string? Change, string? RuleId, string? Reason)
 /// the targets themselves (Admin). Each change is audited; runs happen in <see cref="MigrationBatchExecutor"/>.
 /// </summary>
 public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, MigrationTargets targets, MigrationRunner runner,
-    IMigrationJobQueue queue, TimeProvider clock, EventOutbox outbox, MigrationUpdates? updates = null)
+    IMigrationJobQueue queue, TimeProvider clock, EventOutbox outbox, MigrationUpdates? updates = null, MigrationApprovalPolicy? approvals = null)
 {
+    private readonly MigrationApprovalPolicy _approvals = approvals ?? MigrationApprovalPolicy.Default;
+
     public async Task<(MigrationTargetConfig Target, MigrationStatus Status)> StatusAsync(string service, string environment, CancellationToken ct = default)
     {
         var config = await FindTargetAsync(service, environment, ct);
@@ -73,7 +75,10 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
         if (request.ScheduledFor is { } at && at.ToUniversalTime() > now.AddDays(90)) errors["scheduledFor"] = ["Schedule within 90 days."];
         if (errors.Count > 0) throw new InvalidInputException("The migration request is invalid.", errors);
 
-        var needsApproval = request.Kind != MigrationRunKind.DryRun && config.RequiresApproval;
+        // A dry-run runs the change's SQL on the real target (rolled back, but it takes its locks and its time there):
+        // where an apply needs a second pair of eyes, so does the rehearsal.
+        var needsApproval = config.RequiresApproval;
+        var recorded = await RecordAsync(config, source, request, waivers, ct);
         var batch = new MigrationBatch
         {
             Service = service, Environment = environment, Kind = request.Kind, RequestedBy = actor.Name, RequestedAt = now,
@@ -81,6 +86,8 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
             WaiversJson = JsonSerializer.Serialize(waivers, MigrationBatchResult.Json),
             RevertCount = request.RevertCount, RevertTo = string.IsNullOrWhiteSpace(request.RevertTo) ? null : request.RevertTo,
             RequiresApproval = needsApproval, Phase = request.Phase, PlanId = request.PlanId,
+            SourceOrigin = source.Origin, SourceChecksum = source.Checksum,
+            ChangesJson = JsonSerializer.Serialize(recorded, MigrationBatchResult.Json),
             Status = needsApproval ? MigrationBatchStatus.AwaitingApproval : MigrationBatchStatus.Pending,
             Message = needsApproval ? "Waiting for a ReleaseManager other than the requester to approve." : "Queued.",
             UpdatedAt = now,
@@ -91,6 +98,44 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
         if (!needsApproval) Enqueue(batch);
         updates?.Publish(batch.Id);
         return batch;
+    }
+
+    /// <summary>
+    /// The changes the batch will run, read from the target now: its pending changes (of the phase)
+    /// for a dry-run or apply, the applied changes it would undo for a revert. When the target cannot
+    /// be read, every change of the source is recorded, so the run is still bound to this source.
+    /// </summary>
+    private async Task<RecordedBatch> RecordAsync(MigrationTargetConfig config, MigrationSource source, MigrationBatchRequest request,
+        IReadOnlyList<MigrationWaiver> waivers, CancellationToken ct)
+    {
+        var target = targets.Open(config);
+        MigrationStatus status;
+        try
+        {
+            status = await runner.StatusAsync(source, target, ct);
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or IOException or InvalidOperationException or TimeoutException)
+        {
+            return RecordedBatch.From("every change of the source (the target could not be read when the batch was requested)", source.Changes, target.Dialect, waivers);
+        }
+        List<MigrationChange> changes;
+        string scope;
+        if (request.Kind == MigrationRunKind.Revert)
+        {
+            var newestFirst = status.Applied.Reverse().ToList();
+            var chosen = request.RevertTo is { Length: > 0 } to
+                ? newestFirst.TakeWhile(a => a.Name != to).ToList()
+                : newestFirst.Take(request.RevertCount ?? 1).ToList();
+            changes = chosen.Select(a => source.Find(a.Name)).OfType<MigrationChange>().ToList();
+            scope = $"the applied changes to revert ({(request.RevertTo is { Length: > 0 } t ? $"back to {t}" : $"last {request.RevertCount ?? 1}")}), newest first";
+        }
+        else
+        {
+            var pending = status.Pending.Select(p => source.Find(p.Name)!).ToList();
+            changes = request.Phase is { } phase ? pending.TakeWhile(c => c.Phase == phase).ToList() : pending;
+            scope = request.Phase is { } p2 ? $"the pending {p2.ToString().ToLowerInvariant()} changes" : "the pending changes";
+        }
+        return RecordedBatch.From(scope, changes, target.Dialect, waivers);
     }
 
     /// <summary>Stores an uploaded bundle as the service's migrations for a version (ReleaseManager); audited with its checksum.</summary>
@@ -115,13 +160,23 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
         if (string.Equals(batch.RequestedBy, actor.Name, StringComparison.OrdinalIgnoreCase))
             throw new ConflictException($"{actor.Name} requested batch {id} and may not approve it: another ReleaseManager must.");
         var now = clock.GetUtcNow().UtcDateTime;
+        if (batch.SourceChecksum is null || batch.ChangesJson is null)
+            throw new ConflictException($"Batch {id} was requested before the console recorded the SQL of a batch: request it again so the approval covers the SQL shown.");
+        var current = catalog.Read(batch.Service);
+        if (current.Checksum != batch.SourceChecksum)
+            throw new ConflictException($"The migrations of {batch.Service} changed since batch {id} was requested ({batch.SourceOrigin} then, {current.Origin} now): " +
+                                        "what you would approve is no longer what would run. Request a new batch.");
+        if (batch.ScheduledFor is { } at && at > now + _approvals.Validity)
+            throw new ConflictException($"Batch {id} is scheduled for {at:u}, after an approval given now would expire ({_approvals.Validity.TotalHours:0.#} h): approve it closer to its time.");
         batch.ApprovedBy = actor.Name;
         batch.ApprovedAt = now;
         batch.Status = MigrationBatchStatus.Pending;
         batch.Message = "Approved; queued.";
         batch.UpdatedAt = now;
         AuditTrail.Record(db, actor, "migration.approve", $"{batch.Service}/{batch.Environment}",
-            before: new { status = nameof(MigrationBatchStatus.AwaitingApproval) }, after: new { batchId = batch.Id, kind = batch.Kind.ToString(), requestedBy = batch.RequestedBy, approvedBy = actor.Name });
+            before: new { status = nameof(MigrationBatchStatus.AwaitingApproval) },
+            after: new { batchId = batch.Id, kind = batch.Kind.ToString(), requestedBy = batch.RequestedBy, approvedBy = actor.Name, sourceChecksum = batch.SourceChecksum,
+                changes = batch.Recorded?.Changes.Select(c => new { c.Name, c.Checksum }), expiresAt = batch.ApprovalExpiresAt(_approvals) });
         await db.SaveChangesAsync(ct);
         Enqueue(batch);
         updates?.Publish(batch.Id);
@@ -140,7 +195,7 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
         else if (connectionString.Length > 4096) errors["connectionString"] = ["The connection string is longer than 4096 characters."];
         if (errors.Count > 0) throw new InvalidInputException("The target is invalid.", errors);
         var kind = MigrationTargets.ParseProvider(provider);
-        var target = MigrationTargets.Create(kind, connectionString!);
+        var target = targets.Allowed(MigrationTargets.Create(kind, connectionString!));
         var now = clock.GetUtcNow().UtcDateTime;
 
         var config = await db.MigrationTargets.FirstOrDefaultAsync(t => t.Service == service && t.Environment == environment, ct);
@@ -184,6 +239,7 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
     {
         batchId = b.Id, kind = b.Kind.ToString(), status = b.Status.ToString(), target = config.Description, scheduledFor = b.ScheduledFor,
         waivers = b.Waivers.Select(w => new { change = w.Change, rule = w.RuleId, reason = w.Reason }), revertCount = b.RevertCount, revertTo = b.RevertTo,
-        phase = b.Phase?.ToString().ToLowerInvariant(), planId = b.PlanId,
+        phase = b.Phase?.ToString().ToLowerInvariant(), planId = b.PlanId, source = b.SourceOrigin, sourceChecksum = b.SourceChecksum,
+        changes = b.Recorded?.Changes.Select(c => new { c.Name, c.Checksum }),
     };
 }

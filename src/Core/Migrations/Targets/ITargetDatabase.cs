@@ -45,6 +45,11 @@ public interface ITargetSession : IAsyncDisposable
 {
     DbConnection Connection { get; }
 
+    SqlDialect Dialect { get; }
+
+    /// <summary>The number of rows of a table named as <see cref="SnapshotAsync"/> names it.</summary>
+    Task<long> CountRowsAsync(DbTransaction? tx, string table, CancellationToken ct = default);
+
     /// <summary>Problems that would stop a migration: read-only target, missing privileges.</summary>
     Task<IReadOnlyList<string>> CheckPermissionsAsync(CancellationToken ct = default);
 

@@ -32,6 +32,16 @@ internal abstract class TargetSession(DbConnection connection, TargetSessionOpti
     protected virtual DateTime ReadTime(object value) => DateTime.SpecifyKind((DateTime)value, DateTimeKind.Utc);
     protected virtual object GuidValue(Guid id) => id;
 
+    public SqlDialect Dialect => Target.Dialect;
+
+    public async Task<long> CountRowsAsync(DbTransaction? tx, string table, CancellationToken ct = default)
+    {
+        // PostgreSQL snapshots name tables schema.table; SQLite names are whole.
+        var parts = Dialect == SqlDialect.Postgres ? table.Split('.', 2) : [table];
+        var quoted = string.Join('.', parts.Select(part => "\"" + part.Replace("\"", "\"\"") + "\""));
+        return Convert.ToInt64(await ScalarAsync(tx, $"SELECT count(*) FROM {quoted}", ct), CultureInfo.InvariantCulture);
+    }
+
     public async Task<DbTransaction> BeginAsync(CancellationToken ct = default) => await Connection.BeginTransactionAsync(ct);
 
     public virtual async Task<StatementResult> ExecuteAsync(DbTransaction? tx, SqlStatement statement, CancellationToken ct = default)

@@ -578,6 +578,9 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.Property<int>("Attempts")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ChangesJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Completed")
                         .HasColumnType("INTEGER");
 
@@ -637,6 +640,14 @@ namespace OpsConsole.Core.Persistence.Migrations
 
                     b.Property<string>("Service")
                         .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceChecksum")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SourceOrigin")
+                        .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime?>("StartedAt")

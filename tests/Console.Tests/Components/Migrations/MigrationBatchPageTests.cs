@@ -44,6 +44,11 @@ public sealed class MigrationBatchPageTests() : ComponentContext(services =>
             ResultJson = result is null ? null : JsonSerializer.Serialize(result, MigrationBatchResult.Json),
             EvidenceJson = result is null ? null : "{}", EvidenceSha256 = result is null ? null : new string('a', 64),
         };
+        // As the desk records it when the batch is requested: the source and the SQL the batch runs.
+        var source = Services.GetRequiredService<MigrationCatalog>().Read("checkout");
+        batch.SourceOrigin = source.Origin;
+        batch.SourceChecksum = source.Checksum;
+        batch.ChangesJson = JsonSerializer.Serialize(RecordedBatch.From("the pending changes", source.Changes, Core.Migrations.Sql.SqlDialect.Sqlite, []), MigrationBatchResult.Json);
         db.MigrationBatches.Add(batch);
         await db.SaveChangesAsync();
         return batch.Id;
@@ -97,6 +102,22 @@ public sealed class MigrationBatchPageTests() : ComponentContext(services =>
         var cut = RenderPage(id);
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=self-approval-note]")));
         Assert.Empty(cut.FindAll("[data-testid=approve]"));
+    }
+
+    [Fact]
+    public async Task An_approver_sees_the_SQL_the_batch_will_run_with_its_source_and_checksums()
+    {
+        SignIn("maria", Roles.ReleaseManager);
+        var id = await StoreAsync(MigrationBatchStatus.AwaitingApproval, "rita");
+        var source = Services.GetRequiredService<MigrationCatalog>().Read("checkout");
+
+        var cut = RenderPage(id);
+
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=recorded-sql]")));
+        Assert.Equal(source.Checksum, cut.Find("[data-testid=source-checksum]").TextContent);
+        Assert.Equal(source.Origin, cut.Find("[data-testid=source-origin]").TextContent);
+        Assert.Equal(source.Changes.Select(c => c.Name), cut.FindAll("[data-testid=recorded-change]").Select(e => e.TextContent));
+        Assert.Contains(cut.FindAll("[data-testid=recorded-script]"), e => e.TextContent == source.Changes[0].Deploy.Sql);
     }
 
     [Fact]

@@ -99,9 +99,26 @@ internal sealed class PostgresSession(NpgsqlConnection connection, TargetSession
                    has_database_privilege(current_database(), 'CREATE'),
                    CASE WHEN to_regclass(@changes) IS NULL THEN NULL ELSE has_table_privilege(@changes, 'SELECT, INSERT, DELETE') END,
                    CASE WHEN to_regclass(@log) IS NULL THEN NULL ELSE has_table_privilege(@log, 'SELECT, INSERT') END,
-                   current_user
+                   current_user,
+                   r.rolsuper,
+                   r.rolcreaterole,
+                   pg_has_role(current_user, 'pg_write_server_files', 'MEMBER'),
+                   pg_has_role(current_user, 'pg_execute_server_program', 'MEMBER'),
+                   pg_has_role(current_user, 'pg_read_server_files', 'MEMBER')
+            FROM pg_roles r WHERE r.rolname = current_user
             """, ct, ("schema", HistorySchema), ("changes", ChangesTable), ("log", LogTable))).Single();
         var user = (string)row[7]!;
+        // What a migration can reach is what its role can: a role that can act beyond its own database
+        // (files, programs, other roles) would let a change's SQL do the same, whatever the runner refuses.
+        var beyond = new List<string>();
+        if ((bool)row[8]!) beyond.Add("is a superuser");
+        if ((bool)row[9]!) beyond.Add("may create roles (CREATEROLE)");
+        if ((bool)row[10]!) beyond.Add("is a member of pg_write_server_files");
+        if ((bool)row[11]!) beyond.Add("is a member of pg_execute_server_program");
+        if ((bool)row[12]!) beyond.Add("is a member of pg_read_server_files");
+        if (beyond.Count > 0)
+            problems.Add($"The target role {user} {string.Join(", ", beyond)}: a migration could reach beyond its database. " +
+                         "Connect the target as a role that owns the application's schema and has none of these (NOSUPERUSER NOCREATEROLE, no pg_*_server_* roles).");
         if ((bool)row[0]!) problems.Add("The target is a read-only standby (in recovery).");
         if (row[1] is null) problems.Add($"The search_path of {user} names no existing schema: changes would have nowhere to create objects.");
         else if (!(bool)row[2]!) problems.Add($"{user} may not create objects in schema {row[1]}.");

@@ -61,6 +61,7 @@ public sealed class SqliteTarget : ITargetDatabase
         try
         {
             await connection.OpenAsync(ct);
+            SqliteConfinement.Apply(connection);
         }
         catch
         {
@@ -294,6 +295,8 @@ internal sealed class SqliteSession(SqliteConnection connection, TargetSessionOp
     {
         var message = error switch
         {
+            SqliteException { SqliteErrorCode: SqliteConfinement.NotAuthorized } s => $"refused by the console's target guard ({s.Message}): " +
+                "a change may not attach or write other database files, load extensions, or use PRAGMAs that change files or schema trust",
             SqliteException { SqliteErrorCode: 9 } => $"interrupted: the statement ran longer than the statement timeout ({Options.StatementTimeout.TotalSeconds:0.#} s)",
             SqliteException s => s.Message,
             _ => error.Message,
