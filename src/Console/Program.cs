@@ -1,5 +1,4 @@
 using Hangfire;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
 using MudBlazor.Services;
@@ -56,7 +55,8 @@ builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.W
 builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
 builder.Logging.AddSimpleConsole(o => { o.IncludeScopes = true; o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
 
-builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(settings.KeysDirectory)).SetApplicationName("OpsConsole");
+// Data-protection keys (optionally encrypted with OPS_KEYS_CERT), forwarded headers, rate limits, antiforgery.
+var security = builder.Services.AddConsoleSecurity(builder.Configuration, settings);
 builder.Services.AddConsoleStore(settings);
 builder.Services.AddConsoleAuth(builder.Configuration);
 builder.Services.AddConsoleJobs(settings);
@@ -78,6 +78,7 @@ builder.Services.AddScoped<UserDirectory>();
 builder.Services.AddScoped<ApiTokens>();
 builder.Services.AddScoped<WebhookRegistry>();
 builder.Services.AddScoped<FirstRun>();
+builder.Services.AddSingleton(OperatorNotice.StandardOutput); // the generated first-run password: stdout only, never the logs
 builder.Services.AddScoped<ConsoleSignIn>();
 builder.Services.AddConsoleRollouts(settings);
 builder.Services.AddConsoleMigrations(builder.Configuration);
@@ -107,6 +108,7 @@ await app.Services.SeedRolloutsAsync(settings);
 await app.Services.SeedMigrationTargetsAsync(settings);
 app.Services.ScheduleRecurringJobs();
 
+app.UseConsoleEdge(security);
 app.UseCorrelationId();
 app.UseExceptionHandler();
 app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/api"), api =>
@@ -120,6 +122,8 @@ app.UseStaticFiles(new StaticFileOptions
 });
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter();
+app.UseApiProofOfIntent();
 app.UseAntiforgery();
 
 app.MapStaticAssets();
@@ -127,7 +131,9 @@ app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false 
 app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
 app.MapPrometheusScrapingEndpoint("/metrics");
 app.MapOpenApi("/openapi/{documentName}.json");
-app.MapScalarApiReference("/api-reference", o => o.WithTitle("OpsConsole API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+// Nothing from other hosts: no CDN fonts, no telemetry, no hosted agent; the script runs by a per-request CSP nonce.
+app.MapScalarApiReference("/api-reference", o => o.WithTitle("OpsConsole API").WithOpenApiRoutePattern("/openapi/{documentName}.json")
+    .DisableDefaultFonts().DisableTelemetry().DisableAgent().DisableMcp().WithNonce());
 
 var api = app.MapGroup("/api/v1").RequireAuthorization(Policies.Read);
 api.MapMeApi();

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using OpsConsole.Console.Auth;
+using OpsConsole.Console.Hosting;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Persistence;
 
@@ -16,9 +17,12 @@ public static class AuditApi
         var audit = api.MapGroup("/audit").WithTags("Audit");
         audit.MapGet("/", List).WithName("ListAudit").WithSummary("Audit entries, newest first")
             .WithDescription("Filters: actor (exact), action (prefix), target (substring), correlationId, from, to (ISO 8601). Paging: skip, take (max 1000).");
-        audit.MapGet("/export", Export).WithName("ExportAudit").WithSummary("Export the audit trail as CSV or JSON (format=csv|json), oldest first, with hashes");
+        // Both read the whole trail: limited per user (429 with Retry-After beyond the limit).
+        audit.MapGet("/export", Export).WithName("ExportAudit").WithSummary("Export the audit trail as CSV or JSON (format=csv|json), oldest first, with hashes")
+            .RequireRateLimiting(SecuritySetup.ExpensiveRead);
         audit.MapPost("/verify", Verify).WithName("VerifyAudit").WithSummary("Check the hash chain")
-            .WithDescription("Returns whether the chain is intact and, if not, the first entry that does not fit and why.");
+            .WithDescription("Returns whether the chain is intact and, if not, the first entry that does not fit and why.")
+            .RequireRateLimiting(SecuritySetup.ExpensiveRead);
         return api;
     }
 

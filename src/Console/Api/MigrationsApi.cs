@@ -78,7 +78,7 @@ public static class MigrationsApi
     {
         var migrations = api.MapGroup("/migrations").WithTags("Migrations");
         migrations.MapGet("/", ListTargets).WithName("ListMigrationTargets").WithSummary("Migration targets per service and environment (connection strings never shown)");
-        migrations.MapGet("/{service}/{environment}", Status).WithName("GetMigrationStatus")
+        migrations.MapGet("/{service}/{environment}", Status).WithName("GetMigrationStatus").RequireRateLimiting(OpsConsole.Console.Hosting.SecuritySetup.ExpensiveRead)
             .WithSummary("Applied, pending and drifted changes of a service's target in an environment").ProducesProblem(404);
         migrations.MapPost("/{service}/{environment}/dry-run", async (string service, string environment, MigrationDesk desk, HttpContext ctx, CancellationToken ct) =>
             {

@@ -13,7 +13,8 @@ public static class TokensApi
         var tokens = api.MapGroup("/tokens").WithTags("Access");
         tokens.MapGet("/", List).WithName("ListTokens").WithSummary("List your API tokens (all=true: every user's, Admin only)");
         tokens.MapPost("/", Create).WithName("CreateToken").WithSummary("Create an API token for yourself")
-            .WithDescription("Returns the secret once. Roles must be a subset of yours; expiry 1 to 365 days (default 30).")
+            .WithDescription("Returns the secret once. Roles must be a subset of yours (with a token: of the token's); expiry 1 to 365 days (default 30). "
+                             + "A token creating a token: the new one cannot outlive it (a longer expiresInDays is refused with 400; left out, it gets the calling token's expiry if sooner).")
             .ProducesValidationProblem();
         tokens.MapDelete("/{id:guid}", Revoke).WithName("RevokeToken").WithSummary("Revoke a token (yours, or anyone's as Admin)").ProducesProblem(404).ProducesProblem(403);
         return api;

@@ -11,8 +11,15 @@ public static class ActorAccessor
     {
         var name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "unknown" : "anonymous";
         var roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).Where(Roles.IsKnown).ToHashSet();
-        return new Actor(name, roles, correlationId ?? CurrentCorrelationId());
+        var viaToken = user.HasClaim(c => c.Type == BearerTokenHandler.TokenIdClaim);
+        DateTime? tokenExpires = user.FindFirstValue(BearerTokenHandler.TokenExpiresClaim) is { } e
+            ? DateTime.Parse(e, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind).ToUniversalTime()
+            : null;
+        return new Actor(name, roles, correlationId ?? CurrentCorrelationId()) { ViaToken = viaToken, TokenExpiresAt = tokenExpires };
     }
+
+    /// <summary>True when the request was authenticated by an API token (not by the session cookie).</summary>
+    public static bool IsViaToken(this ClaimsPrincipal user) => user.HasClaim(c => c.Type == BearerTokenHandler.TokenIdClaim);
 
     public static Actor ToActor(this HttpContext context) => context.User.ToActor(CorrelationId.Of(context));
 

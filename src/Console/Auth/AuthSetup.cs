@@ -40,6 +40,7 @@ public static class AuthSetup
             o.Cookie.Name = "opsconsole.auth";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest; // Secure over HTTPS, also behind a trusted proxy (OPS_FORWARDED_HEADERS)
             o.LoginPath = "/account/login";
             o.AccessDeniedPath = "/account/access-denied";
             o.ExpireTimeSpan = TimeSpan.FromHours(12);

@@ -14,6 +14,9 @@ public sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptio
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiToken";
+    public const string TokenIdClaim = "token_id";
+    /// <summary>The token's expiry (round-trip format), absent for a token that never expires.</summary>
+    public const string TokenExpiresClaim = "token_expires";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -30,7 +33,10 @@ public sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOptio
             new(ClaimTypes.NameIdentifier, check.User!.Id),
             new(ClaimTypes.Name, check.User.UserName!),
             new("auth_method", "token"),
+            new(TokenIdClaim, check.TokenId?.ToString() ?? ""),
         };
+        if (check.ExpiresAt is { } expires)
+            claims.Add(new Claim(TokenExpiresClaim, DateTime.SpecifyKind(expires, DateTimeKind.Utc).ToString("O"), ClaimValueTypes.DateTime));
         claims.AddRange(check.Roles.Select(r => new Claim(ClaimTypes.Role, r)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
         return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));

@@ -9,26 +9,39 @@ namespace OpsConsole.Console.Auth;
 public enum SignInOutcome { SignedIn, WrongCredentials, LockedOut, Disabled, NoRoles }
 
 /// <summary>Password and single sign-on sign-in, each attempt audited (never with the password).</summary>
-public sealed class ConsoleSignIn(SignInManager<ConsoleUser> signIn, UserManager<ConsoleUser> users, OpsDbContext db, OidcSettings oidc, ILogger<ConsoleSignIn> logger)
+public sealed class ConsoleSignIn(SignInManager<ConsoleUser> signIn, UserManager<ConsoleUser> users, OpsDbContext db, OidcSettings oidc,
+    SignInRefusals refusals, ILogger<ConsoleSignIn> logger)
 {
+    /// <summary>
+    /// Checks the password. Five wrong ones lock interactive sign-in for 15 minutes; the user's API
+    /// tokens keep working (only disabling a user stops them). A success is audited at once; refusals
+    /// are audited aggregated per user name and minute (<see cref="SignInRefusals"/>).
+    /// </summary>
     public async Task<SignInOutcome> PasswordAsync(string userName, string password, string correlationId)
     {
-        var user = await users.FindByNameAsync(userName.Trim());
+        var typed = (userName ?? "").Trim();
+        // Identity allows at most 256 characters in a name; anything longer names nobody.
+        var user = typed.Length is > 0 and <= 256 ? await users.FindByNameAsync(typed) : null;
         var outcome = SignInOutcome.WrongCredentials;
         if (user is not null)
         {
-            if (user.LockoutEnd == DateTimeOffset.MaxValue) outcome = SignInOutcome.Disabled;
+            if (user.IsDisabled()) outcome = SignInOutcome.Disabled;
             else
             {
                 var result = await signIn.PasswordSignInAsync(user, password, isPersistent: false, lockoutOnFailure: true);
                 outcome = result.Succeeded ? SignInOutcome.SignedIn : result.IsLockedOut ? SignInOutcome.LockedOut : SignInOutcome.WrongCredentials;
             }
         }
-        var actor = new Actor(user?.UserName ?? "anonymous", new HashSet<string>(), correlationId);
-        AuditTrail.Record(db, actor, outcome == SignInOutcome.SignedIn ? "auth.signin" : "auth.signin.refused", $"user/{user?.UserName ?? "unknown"}",
-            after: new { method = "password", outcome = outcome.ToString(), attemptedUser = user is null ? userName.Trim() : null });
-        await db.SaveChangesAsync();
-        logger.LogInformation("Password sign-in for {User}: {Outcome}", user?.UserName ?? "(unknown user)", outcome);
+        var shownName = user?.UserName ?? SignInRefusals.Shorten(typed);
+        if (outcome == SignInOutcome.SignedIn)
+        {
+            await refusals.FlushAsync(user!.UserName); // earlier refusals first, so the trail reads in order
+            AuditTrail.Record(db, new Actor(user.UserName!, new HashSet<string>(), correlationId), "auth.signin", $"user/{user.UserName}",
+                after: new { method = "password", outcome = outcome.ToString() });
+            await db.SaveChangesAsync();
+        }
+        else refusals.Add(shownName, known: user is not null, outcome, correlationId);
+        logger.LogInformation("Password sign-in for {User}: {Outcome}", user is null ? "(unknown user)" : shownName, outcome);
         return outcome;
     }
 
@@ -42,7 +55,8 @@ public sealed class ConsoleSignIn(SignInManager<ConsoleUser> signIn, UserManager
         var actor = new Actor(name, roles.ToHashSet(), correlationId);
         if (roles.Count == 0)
         {
-            AuditTrail.Record(db, actor, "auth.signin.refused", $"user/{name}", after: new { method = "oidc", outcome = nameof(SignInOutcome.NoRoles) });
+            AuditTrail.Record(db, actor with { Name = SignInRefusals.Shorten(name) }, "auth.signin.refused", $"user/{SignInRefusals.Shorten(name)}",
+                after: new { method = "oidc", outcome = nameof(SignInOutcome.NoRoles) });
             await db.SaveChangesAsync();
             return SignInOutcome.NoRoles;
         }
@@ -60,7 +74,7 @@ public sealed class ConsoleSignIn(SignInManager<ConsoleUser> signIn, UserManager
             }
             await users.AddLoginAsync(user, info);
         }
-        if (user.LockoutEnd == DateTimeOffset.MaxValue) return SignInOutcome.Disabled;
+        if (user.IsDisabled()) return SignInOutcome.Disabled;
         var held = await users.GetRolesAsync(user);
         await users.RemoveFromRolesAsync(user, held.Except(roles));
         await users.AddToRolesAsync(user, roles.Except(held));

@@ -21,7 +21,8 @@ public sealed class RevalidatingAuthState(ILoggerFactory loggerFactory, IService
         await using var scope = scopeFactory.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<UserManager<ConsoleUser>>();
         var user = await users.GetUserAsync(state.User);
-        if (user is null || await users.IsLockedOutAsync(user)) return false;
+        // Disabled ends the circuit; a lockout after failed passwords does not (it only stops new sign-ins).
+        if (user is null || user.IsDisabled()) return false;
         if (!users.SupportsUserSecurityStamp) return true;
         var stamp = state.User.FindFirstValue(options.Value.ClaimsIdentity.SecurityStampClaimType);
         return stamp == await users.GetSecurityStampAsync(user);

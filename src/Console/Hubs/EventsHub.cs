@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using OpsConsole.Console.Auth;
+using OpsConsole.Console.Hosting;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 
@@ -9,22 +10,48 @@ namespace OpsConsole.Console.Hubs;
 /// <summary>
 /// The public live event stream. Clients call <c>Subscribe("checkout/prod")</c>, <c>Subscribe("checkout/*")</c>
 /// or <c>Subscribe("*")</c> and receive <c>event</c> messages carrying CloudEvents JSON. Events can
-/// arrive twice after a console restart; the CloudEvents id identifies repeats.
+/// arrive twice after a console restart; the CloudEvents id identifies repeats. A connection holds at
+/// most <see cref="SecuritySettings.MaxHubSubscriptions"/> subscriptions (OPS_HUB_MAX_SUBSCRIPTIONS).
 /// </summary>
 [Authorize(Policy = Policies.Read)]
-public sealed class EventsHub : Hub
+public sealed class EventsHub(SecuritySettings security) : Hub
 {
     public const string Path = "/hubs/events";
     public const string EventMethod = "event";
+    private const string SubscriptionsKey = "subscriptions";
 
     public async Task<string> Subscribe(string subject)
     {
         var group = GroupFor(subject);
+        var held = Subscriptions();
+        lock (held)
+        {
+            if (!held.Contains(group) && held.Count >= security.MaxHubSubscriptions)
+                throw new HubException($"A connection holds at most {security.MaxHubSubscriptions} subscriptions: unsubscribe from one first, or subscribe to a wider subject such as 'checkout/*'.");
+            held.Add(group);
+        }
         await Groups.AddToGroupAsync(Context.ConnectionId, group);
         return group;
     }
 
-    public Task Unsubscribe(string subject) => Groups.RemoveFromGroupAsync(Context.ConnectionId, GroupFor(subject));
+    public async Task Unsubscribe(string subject)
+    {
+        var group = GroupFor(subject);
+        await Groups.RemoveFromGroupAsync(Context.ConnectionId, group);
+        var held = Subscriptions();
+        lock (held) held.Remove(group);
+    }
+
+    private HashSet<string> Subscriptions()
+    {
+        lock (Context.Items)
+        {
+            if (Context.Items.TryGetValue(SubscriptionsKey, out var value) && value is HashSet<string> set) return set;
+            var created = new HashSet<string>(StringComparer.Ordinal);
+            Context.Items[SubscriptionsKey] = created;
+            return created;
+        }
+    }
 
     internal static string GroupFor(string subject)
     {

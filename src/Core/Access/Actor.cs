@@ -6,6 +6,15 @@ namespace OpsConsole.Core.Access;
 /// </summary>
 public sealed record Actor(string Name, IReadOnlySet<string> Roles, string CorrelationId)
 {
+    /// <summary>
+    /// Set when the actor acts through an API token: that token's expiry (null for a token that never
+    /// expires). Anything the actor creates with a lifetime, such as another token, may not outlive it.
+    /// </summary>
+    public DateTime? TokenExpiresAt { get; init; }
+
+    /// <summary>True when the actor acts through an API token rather than a signed-in session.</summary>
+    public bool ViaToken { get; init; }
+
     public static Actor System(string correlationId) =>
         new("system", new HashSet<string>(Access.Roles.All), correlationId);
 

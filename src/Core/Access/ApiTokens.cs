@@ -14,6 +14,10 @@ public sealed record IssuedToken(TokenSummary Token, string Secret);
 /// <summary>The result of presenting a bearer token: the user and the roles it may act with, or why it was refused.</summary>
 public sealed record TokenCheck(ConsoleUser? User, IReadOnlyList<string> Roles, string? Refusal)
 {
+    /// <summary>The presented token's id and expiry, when it was accepted.</summary>
+    public Guid? TokenId { get; init; }
+    public DateTime? ExpiresAt { get; init; }
+
     public bool Succeeded => User is not null && Refusal is null;
 }
 
@@ -21,6 +25,7 @@ public sealed record TokenCheck(ConsoleUser? User, IReadOnlyList<string> Roles, 
 public sealed class ApiTokens(OpsDbContext db, UserManager<ConsoleUser> users, EventOutbox outbox, TimeProvider clock)
 {
     public const int MaxLifetimeDays = 365;
+    public const int DefaultLifetimeDays = 30;
 
     public async Task<IssuedToken> IssueAsync(Actor actor, string? name, IEnumerable<string>? roles, int? expiresInDays, CancellationToken ct = default)
     {
@@ -32,29 +37,44 @@ public sealed class ApiTokens(OpsDbContext db, UserManager<ConsoleUser> users, E
         if (known.Count == 0) throw new InvalidInputException("roles", "Choose at least one role for the token.");
         var notHeld = known.Where(r => !actor.IsInRole(r)).ToList();
         if (notHeld.Count > 0) throw new InvalidInputException("roles", $"A token cannot carry roles you do not hold: {string.Join(", ", notHeld)}.");
-        var days = expiresInDays ?? 30;
+        var days = expiresInDays ?? DefaultLifetimeDays;
         if (days is < 1 or > MaxLifetimeDays) throw new InvalidInputException("expiresInDays", $"A token lives 1 to {MaxLifetimeDays} days.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var expiresAt = now.AddDays(days);
+        // A token creating a token: the new one may not outlive it (its roles are already capped,
+        // since the actor's roles are the calling token's). Asked for explicitly: refused; by default: capped.
+        if (actor is { ViaToken: true, TokenExpiresAt: { } callerExpiry } && expiresAt > callerExpiry)
+        {
+            if (expiresInDays is not null)
+                throw new InvalidInputException("expiresInDays",
+                    $"A token cannot outlive the token that creates it: yours expires {callerExpiry:yyyy-MM-dd HH:mm} UTC, " +
+                    $"so ask for at most {Math.Max(0, (int)Math.Floor((callerExpiry - now).TotalDays))} day(s), or leave the expiry out to get your token's.");
+            expiresAt = callerExpiry;
+        }
 
         var secret = TokenSecret.New();
-        var token = await AddAsync(actor, owner, name, known, secret, clock.GetUtcNow().UtcDateTime.AddDays(days), ct);
+        var token = await AddAsync(actor, owner, name, known, secret, TokenSecret.DisplayPrefix(secret), expiresAt, ct);
         return new IssuedToken(Summarise(token), secret);
     }
 
-    /// <summary>Creates a token with a secret chosen by the operator (OPS_ADMIN_TOKEN on first run). It does not expire.</summary>
+    /// <summary>
+    /// Creates a token with a secret chosen by the operator (OPS_ADMIN_TOKEN on first run). It does not
+    /// expire, and it keeps no display prefix: part of a chosen secret may be a password used elsewhere.
+    /// </summary>
     public async Task<TokenSummary> ProvisionAsync(Actor actor, ConsoleUser owner, string name, IReadOnlyList<string> roles, string secret, CancellationToken ct = default)
     {
         if (secret.Length < 16) throw new InvalidInputException("token", "A provisioned token must be at least 16 characters long.");
-        return Summarise(await AddAsync(actor, owner, name, roles, secret, null, ct));
+        return Summarise(await AddAsync(actor, owner, name, roles, secret, prefix: "", null, ct));
     }
 
-    private async Task<ApiToken> AddAsync(Actor actor, ConsoleUser owner, string name, IReadOnlyList<string> roles, string secret, DateTime? expiresAt, CancellationToken ct)
+    private async Task<ApiToken> AddAsync(Actor actor, ConsoleUser owner, string name, IReadOnlyList<string> roles, string secret, string prefix, DateTime? expiresAt, CancellationToken ct)
     {
         var token = new ApiToken
         {
             UserId = owner.Id,
             UserName = owner.UserName!,
             Name = name,
-            Prefix = TokenSecret.DisplayPrefix(secret),
+            Prefix = prefix,
             SecretHash = TokenSecret.Hash(secret),
             Roles = string.Join(' ', roles),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
@@ -102,7 +122,9 @@ public sealed class ApiTokens(OpsDbContext db, UserManager<ConsoleUser> users, E
         }
         var user = await users.FindByIdAsync(token.UserId);
         if (user is null) return new TokenCheck(null, [], "The token's user no longer exists.");
-        if (await users.IsLockedOutAsync(user)) return new TokenCheck(null, [], "The token's user is disabled or locked out.");
+        // Only an Admin's "disable" stops tokens. A lockout after failed passwords stops interactive
+        // sign-in only: otherwise anyone could switch off automation by guessing wrong five times.
+        if (user.IsDisabled()) return new TokenCheck(null, [], "The token's user is disabled.");
         // The token's roles are capped by what its user holds now.
         var held = await users.GetRolesAsync(user);
         var effective = token.RoleList.Where(held.Contains).ToList();
@@ -111,7 +133,7 @@ public sealed class ApiTokens(OpsDbContext db, UserManager<ConsoleUser> users, E
             token.LastUsedAt = now;
             await db.SaveChangesAsync(ct);
         }
-        return new TokenCheck(user, effective, null);
+        return new TokenCheck(user, effective, null) { TokenId = token.Id, ExpiresAt = token.ExpiresAt };
     }
 
     private TokenSummary Summarise(ApiToken t) =>

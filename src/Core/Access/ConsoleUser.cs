@@ -10,3 +10,12 @@ public sealed class ConsoleUser : IdentityUser
     /// <summary>True when the account was created from an OpenID Connect sign-in rather than locally.</summary>
     public bool IsExternal { get; set; }
 }
+
+public static class ConsoleUserState
+{
+    /// <summary>
+    /// Disabled by an Admin (lockout end set to the maximum). Unlike a lockout after failed passwords,
+    /// which only stops interactive sign-in, this stops sign-in, sessions and every token of the user.
+    /// </summary>
+    public static bool IsDisabled(this ConsoleUser user) => user.LockoutEnd == DateTimeOffset.MaxValue;
+}

@@ -12,15 +12,21 @@ namespace OpsConsole.Core.Access;
 /// password comes from the operator or is generated and printed once; an operator-chosen token
 /// lets automation act from the first minute.
 /// </summary>
-public sealed class FirstRun(OpsDbContext db, UserManager<ConsoleUser> users, RoleManager<IdentityRole> roles, ApiTokens tokens, ILogger<FirstRun> logger)
+public sealed class FirstRun(OpsDbContext db, UserManager<ConsoleUser> users, RoleManager<IdentityRole> roles, ApiTokens tokens, ILogger<FirstRun> logger,
+    OperatorNotice? notice = null)
 {
     public const string AdminUserName = "admin";
+    public const string ProvisionedTokenName = "provisioned (OPS_ADMIN_TOKEN)";
 
     public async Task EnsureAsync(string? adminPassword, string? adminToken, CancellationToken ct = default)
     {
         foreach (var role in Roles.All)
             if (!await roles.RoleExistsAsync(role))
                 await roles.CreateAsync(new IdentityRole(role));
+
+        // Stores from before operator-chosen tokens lost their display prefix: forget it there too.
+        await db.ApiTokens.Where(t => t.Name == ProvisionedTokenName && t.Prefix != "")
+            .ExecuteUpdateAsync(u => u.SetProperty(t => t.Prefix, ""), ct);
 
         if (await db.Users.AnyAsync(ct)) return;
 
@@ -36,14 +42,19 @@ public sealed class FirstRun(OpsDbContext db, UserManager<ConsoleUser> users, Ro
         await db.SaveChangesAsync(ct);
 
         if (generated)
-            // Printed once, on the only run that can know it; it is never stored in clear anywhere.
-            logger.LogWarning("First run: created user '{User}' with generated password {Password} - sign in and change it, or set OPS_ADMIN_PASSWORD before the first start.", AdminUserName, password);
+        {
+            // Printed once, on the only run that can know it; it is never stored in clear anywhere. It goes
+            // to the process's standard output only, not through a logger: log exporters would ship it away.
+            (notice ?? OperatorNotice.StandardOutput).Write(
+                $"First run: created user '{AdminUserName}' with the generated password {password} - sign in and change it, or set OPS_ADMIN_PASSWORD before the first start.");
+            logger.LogWarning("First run: created user '{User}' with a generated password, printed once to the console's standard output (not to the logs).", AdminUserName);
+        }
         else
             logger.LogInformation("First run: created user '{User}' with the password from OPS_ADMIN_PASSWORD.", AdminUserName);
 
         if (!string.IsNullOrEmpty(adminToken))
         {
-            await tokens.ProvisionAsync(system, admin, "provisioned (OPS_ADMIN_TOKEN)", Roles.All, adminToken, ct);
+            await tokens.ProvisionAsync(system, admin, ProvisionedTokenName, Roles.All, adminToken, ct);
             logger.LogInformation("First run: created the admin API token given in OPS_ADMIN_TOKEN.");
         }
     }

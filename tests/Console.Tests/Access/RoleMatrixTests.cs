@@ -95,6 +95,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     private static readonly Dictionary<string, Route> Routes = new()
     {
         ["GET /api/v1/me"] = R("GET", "/api/v1/me", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/me/antiforgery"] = R("GET", "/api/v1/me/antiforgery", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/users"] = R("GET", "/api/v1/users", AdminOnly, HttpStatusCode.OK),
         ["POST /api/v1/users"] = R("POST", "/api/v1/users", AdminOnly, HttpStatusCode.Created,
             _ => new { userName = Names.Unique("made"), password = Names.Password(), roles = new[] { Roles.Viewer } }),

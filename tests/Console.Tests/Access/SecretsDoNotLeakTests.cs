@@ -42,6 +42,7 @@ public sealed class SecretsDoNotLeakTests(VerboseLogConsoleFactory fx) : IClassF
             secrets.Add(wrong);
             Assert.Equal(HttpStatusCode.Unauthorized, (await browser.PostLoginAsync(user, wrong)).StatusCode);
             await browser.SignInAsync(user, newPassword);
+            await browser.UseAntiforgeryHeaderAsync();
             var (_, userToken) = await browser.CreateTokenAsync(Roles.OnCall);
             secrets.Add(userToken);
             using var asUser = factory.CreateTokenClient(userToken);

@@ -95,6 +95,7 @@ public sealed class TokenTests(ConsoleFactory factory) : IClassFixture<ConsoleFa
         using (browser)
         {
             await browser.SignInAsync(user, password);
+            await browser.UseAntiforgeryHeaderAsync(); // changes through the session cookie carry the antiforgery header
             var (_, secret) = await browser.CreateTokenAsync(Roles.Viewer);
             using var asUser = factory.CreateTokenClient(secret);
             var me = await (await asUser.GetAsync("/api/v1/me")).ReadJsonAsync();
@@ -122,6 +123,7 @@ public sealed class TokenTests(ConsoleFactory factory) : IClassFixture<ConsoleFa
         using (browser)
         {
             await browser.SignInAsync(user, password);
+            await browser.UseAntiforgeryHeaderAsync(); // changes through the session cookie carry the antiforgery header
             var (_, secret) = await browser.CreateTokenAsync(Roles.Viewer, Roles.OnCall);
             using var asUser = factory.CreateTokenClient(secret);
             Assert.Equal([Roles.Viewer, Roles.OnCall], await RolesOfAsync(asUser));
@@ -145,6 +147,7 @@ public sealed class TokenTests(ConsoleFactory factory) : IClassFixture<ConsoleFa
         using (browser)
         {
             await browser.SignInAsync(user, password);
+            await browser.UseAntiforgeryHeaderAsync(); // so the refusal below is about the role, not the missing header
             var response = await browser.DeleteAsync($"/api/v1/tokens/{adminTokenId}");
             Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         }

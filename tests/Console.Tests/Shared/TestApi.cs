@@ -85,6 +85,18 @@ public static class TestApi
             throw new Xunit.Sdk.XunitException($"Sign-in as {userName} failed: {(int)response.StatusCode}");
     }
 
+    /// <summary>
+    /// Makes a signed-in browser client send the antiforgery header the API wants with changes made
+    /// through the session cookie (as a browser script would after reading GET /api/v1/me/antiforgery).
+    /// </summary>
+    public static async Task UseAntiforgeryHeaderAsync(this HttpClient browser)
+    {
+        var body = await (await browser.GetAsync("/api/v1/me/antiforgery").EnsureStatusAsync(HttpStatusCode.OK)).ReadJsonAsync();
+        var header = body.GetProperty("headerName").GetString()!;
+        browser.DefaultRequestHeaders.Remove(header);
+        browser.DefaultRequestHeaders.Add(header, body.GetProperty("token").GetString());
+    }
+
     public static string? AuthCookieOf(this CookieContainer cookies, Uri baseAddress) =>
         cookies.GetCookies(baseAddress).FirstOrDefault(c => c.Name.StartsWith(AuthCookie, StringComparison.Ordinal))?.Value;
 }
