@@ -13,7 +13,8 @@ public static class AnalysisTemplatesApi
         templates.MapPost("/", Save).WithName("SaveAnalysisTemplate").WithSummary("Add a template, or a new version of one")
             .WithDescription("ReleaseManager or Admin. Body: {\"name\":\"error-rate\",\"onFailure\":\"Abort|Pause\",\"metrics\":[{\"name\":\"errors\",\"source\":\"IngressErrorRate|IngressSuccessRate|IngressLatencyP50Ms|IngressLatencyP90Ms|IngressLatencyP99Ms|HttpJson\"," +
                              "\"interval\":\"1s\",\"count\":3,\"initialDelay\":\"0s\",\"successCondition\":\"result <= 0.05\",\"failureCondition\":null,\"failureLimit\":0,\"inconclusiveLimit\":0,\"consecutiveErrorLimit\":4,\"dryRun\":false,\"url\":null,\"jsonPath\":null}]}. " +
-                             "Conditions are NCalc expressions over 'result'.")
+                             "Conditions are NCalc expressions over 'result'. At most 10 metrics; interval 1s to 1h; count at most 1000 (0: until stopped); initial delay at most 1h. " +
+                             "HttpJson URLs on loopback, private, link-local or metadata addresses are refused unless allowed with OPS_EGRESS_ALLOW; redirects are not followed.")
             .RequireAuthorization(p => p.RequireRole(OpsConsole.Core.Access.Roles.ReleaseManager, OpsConsole.Core.Access.Roles.Admin))
             .ProducesValidationProblem();
         return api;
