@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Console.Tests.Shared;
+using OpsConsole.Core.Access;
 
 namespace OpsConsole.Console.Tests.Security;
 
@@ -89,6 +90,22 @@ public sealed class EgressAnalysisTests(DefaultEgressConsole fx) : IClassFixture
         var done = await (await admin.GetAsync($"/api/v1/rollouts/{id}")).ReadJsonAsync();
         Assert.NotEqual("Healthy", done.GetProperty("phase").GetString());
         Assert.Empty(fx.Target.Requests);
+    }
+
+    [Fact]
+    public async Task A_check_urls_token_is_shown_whole_to_those_who_change_templates_and_as_scheme_and_host_to_viewers()
+    {
+        using var admin = fx.Factory.CreateAdminClient();
+        using var viewer = fx.Factory.CreateTokenClient((await admin.CreateTokenAsync(Roles.Viewer)).Secret);
+        using var releaseManager = fx.Factory.CreateTokenClient((await admin.CreateTokenAsync(Roles.ReleaseManager)).Secret);
+        var token = "tok" + Guid.NewGuid().ToString("N");
+        await admin.PostAsJsonAsync("/api/v1/analysis-templates",
+            Template(Names.Unique("prom").ToLowerInvariant(), $"https://prometheus.example.com/api/v1/query?token={token}"), TestApi.Json).EnsureStatusAsync(HttpStatusCode.Created);
+
+        var seenByViewer = await viewer.GetStringAsync("/api/v1/analysis-templates?allVersions=true");
+        Assert.Contains("https://prometheus.example.com", seenByViewer);
+        Assert.DoesNotContain(token, seenByViewer);
+        Assert.Contains(token, await releaseManager.GetStringAsync("/api/v1/analysis-templates"));
     }
 
     [Theory]

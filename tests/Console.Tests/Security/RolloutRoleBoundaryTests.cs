@@ -66,6 +66,6 @@ public sealed class RolloutRoleBoundaryTests(FakeClusterConsoleFactory factory) 
         // The same request from a ReleaseManager goes through: the refusal was the role, not the request.
         await releaseManager.PostAsync($"/api/v1/rollouts/{id}/promote", null).EnsureStatusAsync(HttpStatusCode.OK);
         var moved = await (await onCall.GetAsync($"/api/v1/rollouts/{id}")).ReadJsonAsync();
-        Assert.Equal(2, moved.GetProperty("currentStepIndex").GetInt32());
+        Assert.True(moved.GetProperty("currentStepIndex").GetInt32() >= 2, "past the analysis step (the reconciler may already stand on the next one)");
     }
 }

@@ -83,6 +83,9 @@ public sealed class EgressPolicyTests
     [InlineData("http://[::1]:8080/")]
     [InlineData("https://10.0.0.5/hook")]
     [InlineData("http://[::ffff:192.168.0.1]/")]
+    [InlineData("http://2130706433/")] // 127.0.0.1 written as one number
+    [InlineData("http://0x7f000001/")]
+    [InlineData("http://127.1/")]
     public void A_url_with_a_literal_internal_address_is_refused_when_saved_with_what_to_do(string url)
     {
         var error = Assert.Throws<InvalidInputException>(() => new EgressPolicy().CheckUrl(new Uri(url), "url"));

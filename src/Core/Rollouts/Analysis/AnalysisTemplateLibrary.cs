@@ -22,12 +22,20 @@ public sealed class AnalysisTemplateLibrary(OpsDbContext db, TimeProvider clock,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
-    public async Task<IReadOnlyList<TemplateVersionView>> ListAsync(bool allVersions = false, CancellationToken ct = default)
+    /// <summary>
+    /// The templates as <paramref name="reader"/> may see them: those who may change templates see
+    /// check URLs whole; everyone else sees their scheme and host, since a URL may carry a token.
+    /// </summary>
+    public async Task<IReadOnlyList<TemplateVersionView>> ListAsync(Actor reader, bool allVersions = false, CancellationToken ct = default)
     {
         var rows = await db.AnalysisTemplates.AsNoTracking().OrderBy(t => t.Name).ThenByDescending(t => t.Version).ToListAsync(ct);
         if (!allVersions) rows = rows.GroupBy(r => r.Name).Select(g => g.First()).ToList();
-        return rows.Select(r => new TemplateVersionView(r.Name, r.Version, r.CreatedBy, r.CreatedAt, r.Template)).ToList();
+        var whole = reader.IsInAnyRole(Roles.ReleaseManager, Roles.Admin);
+        return rows.Select(r => new TemplateVersionView(r.Name, r.Version, r.CreatedBy, r.CreatedAt, whole ? r.Template : WithoutUrlSecrets(r.Template))).ToList();
     }
+
+    private static AnalysisTemplate WithoutUrlSecrets(AnalysisTemplate t) =>
+        t with { Metrics = t.Metrics.Select(m => m.Url is null ? m : m with { Url = Egress.SafeUrl.SchemeAndHost(m.Url) }).ToList() };
 
     public async Task<TemplateVersionView> SaveAsync(Actor actor, JsonElement json, CancellationToken ct = default)
     {
