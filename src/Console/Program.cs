@@ -62,6 +62,7 @@ builder.Services.AddConsoleAuth(builder.Configuration);
 builder.Services.AddConsoleJobs(settings);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
+builder.Services.AddConsoleEgress(settings);
 
 // Core capabilities.
 builder.Services.AddSingleton(EventSource.ForInstance(settings.InstanceName));

@@ -18,14 +18,16 @@ public static class RolloutsApi
         rollouts.MapPost("/", Start).WithName("StartRollout").WithSummary("Start a rollout")
             .WithDescription("OnCall or ReleaseManager. Body: service, environment, version, strategy (optional: a name — default, canary, blueGreen — or an inline " +
                              "{\"canary\":{\"steps\":[{\"setWeight\":20},{\"analysis\":\"error-rate\"},{\"pause\":{\"duration\":\"30s\"}}]}} / {\"blueGreen\":{...}}), " +
-                             "config (environment variables). 409 with rolloutId when one is already in flight for the service and environment.")
+                             "config (environment variables for the workload: application keys matching ^[A-Z][A-Z0-9_]{0,63}$, at most 50, values up to 4096 characters; " +
+                             "loader, runtime and host variables such as LD_*, DOTNET_*, ASPNETCORE_*, CORECLR_*, COMPlus_*, PATH, proxies, SSL_CERT_* and OPS_* are refused with 400 naming the key). 409 with rolloutId when one is already in flight for the service and environment.")
             .RequireAuthorization(Policies.ActOnRollouts)
             .ProducesValidationProblem().ProducesProblem(404).ProducesProblem(409);
         rollouts.MapGet("/", List).WithName("ListRollouts").WithSummary("Rollouts, newest first (filters: service, environment, active)");
         rollouts.MapGet("/{id:guid}", Get).WithName("GetRollout").WithSummary("A rollout: phase, step, weights and every analysis measurement").ProducesProblem(404);
         rollouts.MapPost("/{id:guid}/{action}", Act).WithName("ActOnRollout")
             .WithSummary("promote | promote-full | pause | resume | abort | retry | skip")
-            .WithDescription("OnCall or ReleaseManager; promote-full needs ReleaseManager. 409 when the action does not fit the rollout's phase.")
+            .WithDescription("OnCall or ReleaseManager; promote-full needs ReleaseManager, and so do promote and skip while the current step is an analysis " +
+                             "(or a blue/green pre-promotion analysis runs, or a background analysis is inconclusive). 409 when the action does not fit the rollout's phase.")
             .RequireAuthorization(Policies.ActOnRollouts)
             .ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
         return api;

@@ -14,7 +14,8 @@ public static class WebhooksApi
         hooks.MapGet("/", List).WithName("ListWebhooks").WithSummary("List webhooks with delivery counts").WithDescription("Admin only. Secrets are never returned.");
         hooks.MapPost("/", Create).WithName("CreateWebhook").WithSummary("Add a webhook")
             .WithDescription("Admin only. Events are POSTed as CloudEvents JSON, signed with HMAC-SHA256 over the body in X-OpsConsole-Signature (sha256=<hex>). " +
-                             "The secret is returned once; leave it empty to have one generated.")
+                             "The secret is returned once; leave it empty to have one generated. Loopback, private, link-local and metadata addresses are refused unless allowed " +
+                             "with OPS_EGRESS_ALLOW (checked again at every connection); redirects are not followed. Audit entries and events show the URL's scheme and host only.")
             .ProducesValidationProblem();
         hooks.MapDelete("/{id:guid}", Delete).WithName("DeleteWebhook").WithSummary("Delete a webhook and its delivery log").ProducesProblem(404);
         hooks.MapGet("/{id:guid}/deliveries", Deliveries).WithName("ListWebhookDeliveries").WithSummary("The delivery log: each event owed and every attempt").ProducesProblem(404);

@@ -16,6 +16,8 @@ public sealed class ConsoleSettings
     public bool Demo { get; init; } = true;
     /// <summary>Demo traffic per service and environment (OPS_DEMO_RPS, default 5).</summary>
     public double DemoRequestsPerSecond { get; init; } = 5;
+    /// <summary>Hosts on loopback or private ranges that analysis checks and webhooks may call (OPS_EGRESS_ALLOW: host or host:port, comma-separated; default none).</summary>
+    public string? EgressAllow { get; init; }
 
     public string StorePath => Path.Combine(DataDirectory, "opsconsole.db");
     public string JobStorePath => Path.Combine(DataDirectory, "jobs.db");
@@ -34,6 +36,7 @@ public sealed class ConsoleSettings
             AdminToken = config["OPS_ADMIN_TOKEN"],
             Demo = !string.Equals(config["OPS_DEMO"], "false", StringComparison.OrdinalIgnoreCase) && config["OPS_DEMO"] != "0",
             DemoRequestsPerSecond = double.TryParse(config["OPS_DEMO_RPS"], System.Globalization.CultureInfo.InvariantCulture, out var rps) && rps >= 0 ? rps : 5,
+            EgressAllow = config["OPS_EGRESS_ALLOW"],
             JobPollInterval = double.TryParse(config["OPS_JOB_POLL_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
                 ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(1),
         };

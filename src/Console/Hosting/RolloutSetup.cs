@@ -18,7 +18,6 @@ public static class RolloutSetup
         services.AddSingleton<IClusterAdapter>(sp => sp.GetRequiredService<LocalClusterAdapter>());
         services.AddSingleton(sp => new TrafficGenerator(sp.GetRequiredService<IClusterAdapter>(), sp.GetRequiredService<ILogger<TrafficGenerator>>()));
         services.AddSingleton<ITrafficGenerator>(sp => sp.GetRequiredService<TrafficGenerator>());
-        services.AddHttpClient(ClusterMetricProvider.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(5));
         services.AddSingleton<IMetricProvider, ClusterMetricProvider>();
         services.AddRolloutEngine();
         services.AddHostedService<RolloutReconcilerService>();

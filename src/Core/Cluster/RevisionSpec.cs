@@ -7,19 +7,13 @@ namespace OpsConsole.Core.Cluster;
 
 /// <summary>
 /// What to run: a version of the service, how many instances, and its configuration as environment
-/// variables. The revision's <see cref="Name"/> is derived from the version and the configuration
+/// variables (only application keys: see <see cref="WorkloadConfig"/>). The revision's <see cref="Name"/> is derived from the version and the configuration
 /// (like a pod-template hash), so the same spec always names the same revision and deploying it
 /// again is a no-op, while the same version with a different configuration is a different revision.
 /// The instance count is not part of the identity: changing it is a scale.
 /// </summary>
 public sealed partial record RevisionSpec
 {
-    /// <summary>Environment variables the cluster sets itself; a config may not override them.</summary>
-    public static readonly IReadOnlySet<string> ReservedVariables = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
-    {
-        "SERVICE_NAME", "SERVICE_VERSION", "SERVICE_ENVIRONMENT", "REVISION", "INSTANCE_ID", "PORT", "OPS_PARENT_PID",
-    };
-
     public const int MaxInstances = 20;
 
     public RevisionSpec(string version, int instances = 1, IReadOnlyDictionary<string, string>? config = null)
@@ -29,17 +23,9 @@ public sealed partial record RevisionSpec
                 $"The version '{version}' is not valid: use 1 to 40 letters, digits, '.', '-' or '_', starting with a letter or digit (e.g. 1.2.0).");
         if (instances is < 0 or > MaxInstances)
             throw new InvalidInputException("instances", $"The instance count must be between 0 and {MaxInstances}; {instances} was given.");
+        WorkloadConfig.Validate(config);
         var sorted = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in config ?? new Dictionary<string, string>())
-        {
-            if (!VariablePattern().IsMatch(key))
-                throw new InvalidInputException("config", $"'{key}' is not a valid environment variable name: use letters, digits and '_', not starting with a digit.");
-            if (ReservedVariables.Contains(key) || key.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) || key.StartsWith("DOTNET_", StringComparison.OrdinalIgnoreCase))
-                throw new InvalidInputException("config", $"'{key}' is set by the cluster and cannot be part of a revision's config.");
-            if (value is null || value.Contains('\0'))
-                throw new InvalidInputException("config", $"The value of '{key}' is not valid.");
-            sorted[key] = value;
-        }
+        foreach (var (key, value) in config ?? new Dictionary<string, string>()) sorted[key] = value;
         Version = version;
         Instances = instances;
         Config = sorted;
@@ -70,7 +56,4 @@ public sealed partial record RevisionSpec
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
     private static partial Regex VersionPattern();
-
-    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,127}$")]
-    private static partial Regex VariablePattern();
 }

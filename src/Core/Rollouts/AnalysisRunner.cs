@@ -71,7 +71,8 @@ public sealed class AnalysisRunner(IMetricProvider metrics, TimeProvider clock)
         if (now < run.StartedAt + m.InitialDelay) return false;
         // The first measurement waits one interval so it covers a full window of traffic.
         var last = taken.Count == 0 ? run.StartedAt + m.InitialDelay : taken[^1].At;
-        return now >= last + m.Interval;
+        // A template stored before the limits existed still measures at most once a second.
+        return now >= last + (m.Interval < AnalysisTemplate.MinInterval ? AnalysisTemplate.MinInterval : m.Interval);
     }
 
     private static AnalysisMeasurement Judge(CompiledMetric metric, MetricValue value, DateTime now)

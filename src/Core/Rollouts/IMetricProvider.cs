@@ -17,8 +17,8 @@ public interface IMetricProvider
 }
 
 /// <summary>
-/// Reads the built-in ingress metrics through the cluster adapter, and HTTP JSON checks with an
-/// HttpClient. The window of an ingress measurement is the metric's interval.
+/// Reads the built-in ingress metrics through the cluster adapter, and HTTP JSON checks with the
+/// named HttpClient, which the host registers behind the egress policy (Egress.EgressServices). The window of an ingress measurement is the metric's interval.
 /// </summary>
 public sealed class ClusterMetricProvider(IClusterAdapter cluster, IHttpClientFactory http) : IMetricProvider
 {
@@ -44,18 +44,20 @@ public sealed class ClusterMetricProvider(IClusterAdapter cluster, IHttpClientFa
 
     private async Task<MetricValue> MeasureHttpAsync(AnalysisMetric metric, CancellationToken ct)
     {
+        // Measurements are shown to every reader: name the server, not a path or query that may hold a token.
+        var where = Egress.SafeUrl.SchemeAndHost(metric.Url);
         try
         {
             using var response = await http.CreateClient(HttpClientName).GetAsync(metric.Url, ct);
-            if (!response.IsSuccessStatusCode) return MetricValue.Failed($"{metric.Url} answered {(int)response.StatusCode}.");
+            if (!response.IsSuccessStatusCode) return MetricValue.Failed($"{where} answered {(int)response.StatusCode}.");
             using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
             return JsonPathNumber.Read(doc.RootElement, metric.JsonPath!) is { } v
                 ? MetricValue.Of(v)
-                : MetricValue.Failed($"No number at {metric.JsonPath} in the answer of {metric.Url}.");
+                : MetricValue.Failed($"No number at {metric.JsonPath} in the answer of {where}.");
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !ct.IsCancellationRequested)
         {
-            return MetricValue.Failed(ex.Message);
+            return MetricValue.Failed(Egress.SafeUrl.Scrub(ex is System.Text.Json.JsonException ? $"The answer of {where} is not JSON." : Egress.EgressPolicy.Describe(ex), metric.Url));
         }
     }
 }

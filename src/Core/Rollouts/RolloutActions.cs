@@ -7,7 +7,10 @@ public enum RolloutAction { Promote, PromoteFull, Pause, Resume, Abort, Retry, S
 
 /// <summary>
 /// The rules for manual actions: who may take them and in which phase. OnCall and ReleaseManager
-/// may act on a rollout; promoting to full traffic at once needs a ReleaseManager.
+/// may act on a rollout; promoting to full traffic at once needs a ReleaseManager, and so does
+/// promoting or skipping past an analysis that has not passed (otherwise promoting once per step
+/// would add up to promote-full). This is the one place these rules live: the API refuses by them
+/// and the pages offer buttons by them.
 /// </summary>
 public static class RolloutActions
 {
@@ -17,8 +20,63 @@ public static class RolloutActions
         ["resume"] = RolloutAction.Resume, ["abort"] = RolloutAction.Abort, ["retry"] = RolloutAction.Retry, ["skip"] = RolloutAction.Skip,
     };
 
+    /// <summary>The roles that may take the action on some rollout; <see cref="RolesFor(Rollout, RolloutAction)"/> is the rule for a given one.</summary>
     public static string[] RolesFor(RolloutAction action) =>
         action == RolloutAction.PromoteFull ? [Roles.ReleaseManager] : [Roles.OnCall, Roles.ReleaseManager];
+
+    /// <summary>The roles that may take the action on this rollout as it stands now.</summary>
+    public static string[] RolesFor(Rollout r, RolloutAction action) =>
+        action is RolloutAction.Promote or RolloutAction.Skip && AnalysisGate(r) is not null ? [Roles.ReleaseManager] : RolesFor(action);
+
+    /// <summary>
+    /// Why promoting or skipping now would pass an analysis that has not passed, or null when it
+    /// would not: a canary standing on an analysis step (running, or stopped inconclusive or failed
+    /// with the template pausing), an inconclusive background analysis, or a blue/green whose
+    /// pre-promotion analysis is running.
+    /// </summary>
+    public static string? AnalysisGate(Rollout r)
+    {
+        if (r.IsFinished) return null;
+        var strategy = r.Strategy;
+        if (strategy.Canary is { } canary)
+        {
+            if (r.CurrentStepIndex < canary.Steps.Count && canary.Steps[r.CurrentStepIndex] is AnalysisStep step)
+                return $"step {r.CurrentStepIndex + 1} is the analysis {step.Template}";
+            if (r.AnalysisRuns.FirstOrDefault(a => a.Kind == AnalysisRunKind.Background && a.Phase == Analysis.AnalysisPhase.Inconclusive && a.StartedAt >= r.AttemptStartedAt) is { } background)
+                return $"the background analysis {background.TemplateName} is inconclusive";
+            return null;
+        }
+        if (!r.Switched && r.AnalysisRuns.FirstOrDefault(a => a.Kind == AnalysisRunKind.PrePromotion && a.Phase == Analysis.AnalysisPhase.Running && a.StartedAt >= r.AttemptStartedAt) is { } pre)
+            return $"the pre-promotion analysis {pre.TemplateName} is running";
+        return null;
+    }
+
+    /// <summary>Whether the actor may take the action on the rollout now: it fits the phase and the actor holds a role it needs.</summary>
+    public static bool Allowed(Rollout r, RolloutAction action, Actor actor) =>
+        Fitting(r).Contains(action) && actor.IsInAnyRole(RolesFor(r, action));
+
+    /// <summary>The actions the actor may take on the rollout now, in the order the pages show them.</summary>
+    public static IReadOnlyList<RolloutAction> Available(Rollout r, Actor actor) =>
+        Fitting(r).Where(a => actor.IsInAnyRole(RolesFor(r, a))).ToList();
+
+    /// <summary>The actions that fit the rollout's phase, whoever asks; <see cref="ApplyAsync"/> refuses the others with a conflict.</summary>
+    private static RolloutAction[] Fitting(Rollout r)
+    {
+        var canary = r.Strategy.Canary is not null;
+        return r.Phase switch
+        {
+            RolloutPhase.Progressing => canary
+                ? [RolloutAction.Promote, RolloutAction.Skip, RolloutAction.PromoteFull, RolloutAction.Pause, RolloutAction.Abort]
+                : [RolloutAction.Promote, RolloutAction.PromoteFull, RolloutAction.Pause, RolloutAction.Abort],
+            RolloutPhase.Paused => r.PausedByUser
+                ? [RolloutAction.Resume, RolloutAction.Promote, RolloutAction.PromoteFull, RolloutAction.Abort]
+                : canary
+                    ? [RolloutAction.Promote, RolloutAction.Skip, RolloutAction.PromoteFull, RolloutAction.Abort]
+                    : [RolloutAction.Promote, RolloutAction.PromoteFull, RolloutAction.Abort],
+            RolloutPhase.Aborted or RolloutPhase.Degraded => [RolloutAction.Retry],
+            _ => [],
+        };
+    }
 
     public static string RouteName(RolloutAction action) => ByRouteName.First(kv => kv.Value == action).Key;
 
@@ -26,6 +84,8 @@ public static class RolloutActions
     public static async Task<IReadOnlyList<RolloutEvent>> ApplyAsync(Rollout r, RolloutAction action, Actor actor, RolloutEngine engine, DateTime now, CancellationToken ct = default)
     {
         actor.Require($"{RouteName(action)} rollouts", RolesFor(action));
+        if (AnalysisGate(r) is { } gate && action is RolloutAction.Promote or RolloutAction.Skip)
+            actor.Require($"{RouteName(action)} past an analysis that has not passed ({gate})", RolesFor(r, action));
         var events = new List<RolloutEvent>();
         var strategy = r.Strategy;
         switch (action)

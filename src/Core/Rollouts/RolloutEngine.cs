@@ -29,7 +29,27 @@ public sealed class RolloutEngine(IClusterAdapter cluster, AnalysisRunner analys
 
         var strategy = r.Strategy;
         await EnsureStableAsync(r, ct);
-        var spec = new RevisionSpec(r.Version, InstancesFor(r, strategy), r.Config);
+        RevisionSpec spec;
+        try
+        {
+            spec = new RevisionSpec(r.Version, InstancesFor(r, strategy), r.Config);
+        }
+        catch (Access.InvalidInputException e)
+        {
+            // Stored before the config rule was this strict, or written around the API: never deployed,
+            // so there is nothing on the cluster to roll back.
+            StopRuns(r, now, "The rollout's config is refused.");
+            r.Phase = RolloutPhase.Degraded;
+            r.AbortReason = $"The rollout's config is refused: {e.Message}";
+            r.Message = r.AbortReason;
+            r.CompletedAt = now;
+            r.UpdatedAt = now;
+            events.Add(new RolloutEvent(EventTypes.DeployCompleted, new
+            {
+                rolloutId = r.Id, service = r.Service, environment = r.Environment, version = r.Version, outcome = r.Phase.ToString(), reason = r.AbortReason,
+            }));
+            return events;
+        }
         var revision = await cluster.DeployRevisionAsync(r.Target, spec, ct);
         await EnsureTrafficAsync(r, revision, ct);
         if (!revision.IsReady && now - r.AttemptStartedAt > strategy.ProgressDeadline && !(strategy.Canary is not null && r.CanaryWeight == 0 && spec.Instances == 0))

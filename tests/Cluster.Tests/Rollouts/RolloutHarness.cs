@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Cluster.Local;
+using OpsConsole.Core.Egress;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
@@ -36,7 +37,9 @@ public sealed class RolloutHarness : IAsyncDisposable
         s.AddDbContextFactory<OpsDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(DataDirectory, "store.db")};Pooling=False"));
         s.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
         s.AddSingleton<IClusterAdapter>(Cluster.Adapter);
-        s.AddHttpClient();
+        // As the console wires it: HTTP checks behind the egress policy, the cluster's ingresses reachable.
+        s.AddSingleton(new EgressPolicy(null, () => Cluster.Adapter.IngressEndpoints));
+        s.AddEgressHttpClient(ClusterMetricProvider.HttpClientName, TimeSpan.FromSeconds(5));
         s.AddSingleton<IMetricProvider, ClusterMetricProvider>();
         s.AddSingleton(EventSource.ForInstance("it"));
         s.AddSingleton<EventOutbox>();

@@ -16,8 +16,15 @@ namespace OpsConsole.Console.Tests.Rollouts;
 /// The whole console (demo off, like <see cref="ConsoleFactory"/>) over a <see cref="InMemoryClusterAdapter"/>,
 /// so rollouts can be started and acted on through the API without starting workload processes.
 /// </summary>
-public sealed class FakeClusterConsoleFactory() : ConsoleFactory(null)
+public sealed class FakeClusterConsoleFactory : ConsoleFactory
 {
+    public FakeClusterConsoleFactory() : base(null) { }
+
+    private FakeClusterConsoleFactory(IReadOnlyDictionary<string, string?> settings) : base(settings) { }
+
+    /// <summary>A fake-cluster console with extra settings, e.g. <c>OPS_EGRESS_ALLOW</c>.</summary>
+    public static FakeClusterConsoleFactory WithSettings(IReadOnlyDictionary<string, string?> settings) => new(settings);
+
     /// <summary>A strategy that waits at its only step until someone acts: the rollout stays in flight.</summary>
     public const string WaitingStrategy = """{"canary":{"steps":[{"pause":{}}]}}""";
 

@@ -64,6 +64,9 @@ public class ConsoleFactory : WebApplicationFactory<Program>
             ["OPS_JOB_POLL_SECONDS"] = "0.5",
             // No demo services: these hosts test the foundation; rollout tests seed what they need.
             ["OPS_DEMO"] = "false",
+            // The shared helpers' placeholder webhook address (the discard port: nothing listens). Egress
+            // attack tests set this to "" to run with the default policy.
+            ["OPS_EGRESS_ALLOW"] = "127.0.0.1:9",
         };
         foreach (var (key, value) in RelaxedLimits) _settings[key] = value;
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Egress;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Events.Webhooks;
 using OpsConsole.Core.Persistence;
@@ -78,6 +79,51 @@ public sealed class WebhookTests
         await using var db = store.NewContext();
         Assert.Equal(0, await db.Webhooks.CountAsync());
         Assert.Equal(0, await db.AuditEntries.CountAsync());
+    }
+
+    [Theory]
+    [InlineData("http://10.0.0.5/hook")]
+    [InlineData("http://169.254.169.254/latest/meta-data/")]
+    [InlineData("http://127.0.0.1:5080/api/v1/users")]
+    [InlineData("http://[::1]/hook")]
+    public async Task A_webhook_to_a_literal_internal_address_is_refused_unless_allowlisted(string url)
+    {
+        await using var store = await TestStore.CreateAsync(s => s.AddSingleton<IWebhookQueue>(new RecordingQueue()).AddScoped<WebhookRegistry>());
+        await using (var scope = store.Services.CreateAsyncScope())
+        {
+            var error = await Assert.ThrowsAsync<InvalidInputException>(() => scope.ServiceProvider.GetRequiredService<WebhookRegistry>().CreateAsync(Admin, "hook", url, null, null, null));
+            Assert.Contains("OPS_EGRESS_ALLOW", error.Message);
+        }
+        await using (var db = store.NewContext()) Assert.Equal(0, await db.Webhooks.CountAsync());
+
+        await using var allowing = await TestStore.CreateAsync(s => s.AddSingleton<IWebhookQueue>(new RecordingQueue()).AddScoped<WebhookRegistry>()
+            .AddSingleton(new EgressPolicy(EgressAllowlist.Parse(new Uri(url).Authority))));
+        await using var allowed = allowing.Services.CreateAsyncScope();
+        await allowed.ServiceProvider.GetRequiredService<WebhookRegistry>().CreateAsync(Admin, "hook", url, null, null, null);
+    }
+
+    [Fact]
+    public async Task The_audit_trail_and_events_name_a_webhook_by_scheme_and_host_only()
+    {
+        await using var store = await TestStore.CreateAsync(s => s.AddSingleton<IWebhookQueue>(new RecordingQueue()).AddScoped<WebhookRegistry>());
+        const string url = "https://hooks.example.com/services/T000/B000/PATHSECRET123?token=QUERYSECRET456";
+        await using (var scope = store.Services.CreateAsyncScope())
+        {
+            var registry = scope.ServiceProvider.GetRequiredService<WebhookRegistry>();
+            var created = await registry.CreateAsync(Admin, "slack", url, null, null, null);
+            Assert.Equal(url, created.Webhook.Url); // the Admin who configured it sees it whole
+            await registry.DeleteAsync(Admin, created.Webhook.Id);
+        }
+        await using var db = store.NewContext();
+        var audit = await db.AuditEntries.AsNoTracking().ToListAsync();
+        var events = await db.OutboxEvents.AsNoTracking().Select(e => e.CloudEventJson).ToListAsync();
+        Assert.Contains(audit, a => (a.After ?? "").Contains("https://hooks.example.com"));
+        Assert.Contains(events, e => e.Contains("https://hooks.example.com"));
+        foreach (var secret in new[] { "PATHSECRET123", "QUERYSECRET456", "/services/" })
+        {
+            Assert.DoesNotContain(audit, a => (a.Before ?? "").Contains(secret) || (a.After ?? "").Contains(secret) || a.Target.Contains(secret));
+            Assert.DoesNotContain(events, e => e.Contains(secret));
+        }
     }
 
     [Fact]
@@ -180,7 +226,9 @@ public sealed class WebhookTests
     {
         s.AddSingleton<IWebhookQueue>(queue);
         s.AddSingleton(clock);
-        s.AddHttpClient(WebhookSender.HttpClientName);
+        // The receivers here listen on loopback, which the default policy blocks: allow it, as an Admin would.
+        s.AddSingleton(new EgressPolicy(EgressAllowlist.Parse("127.0.0.1")));
+        s.AddEgressHttpClient(WebhookSender.HttpClientName, TimeSpan.FromSeconds(10));
         s.AddSingleton<WebhookSender>();
         s.AddScoped<WebhookRegistry>();
         s.AddSingleton<WebhookSink>();

@@ -57,6 +57,23 @@ public sealed class AnalysisTests
         }.Compile());
     }
 
+    [Fact]
+    public void A_template_keeps_to_ten_metrics_measured_at_most_once_a_second_a_bounded_number_of_times()
+    {
+        static AnalysisMetric M(int i, TimeSpan? interval = null, int count = 3) =>
+            new() { Name = $"m{i}", Interval = interval ?? TimeSpan.FromSeconds(1), Count = count, SuccessCondition = "result < 1" };
+
+        new AnalysisTemplate { Name = "t", Metrics = [.. Enumerable.Range(0, AnalysisTemplate.MaxMetrics).Select(i => M(i))] }.CheckLimits();
+        foreach (var demo in OpsConsole.Core.Rollouts.DemoTemplates.All) demo.CheckLimits(); // the demo's 1 s windows stay valid
+
+        var many = Assert.Throws<InvalidInputException>(() => new AnalysisTemplate { Name = "t", Metrics = [.. Enumerable.Range(0, 50).Select(i => M(i))] }.CheckLimits());
+        Assert.True(many.Errors.ContainsKey("metrics"));
+        foreach (var fast in new[] { TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(500), TimeSpan.FromHours(2) })
+            Assert.True(Assert.Throws<InvalidInputException>(() => new AnalysisTemplate { Name = "t", Metrics = [M(0, fast)] }.CheckLimits()).Errors.ContainsKey("metrics[0].interval"));
+        Assert.Throws<InvalidInputException>(() => new AnalysisTemplate { Name = "t", Metrics = [M(0, count: AnalysisTemplate.MaxCount + 1)] }.CheckLimits());
+        Assert.Throws<InvalidInputException>(() => new AnalysisTemplate { Name = "t", Metrics = [M(0) with { InitialDelay = TimeSpan.FromDays(1) }] }.CheckLimits());
+    }
+
     private static List<Measurement> Of(params MeasurementPhase[] phases) =>
         phases.Select((p, i) => new Measurement("m", DateTime.UnixEpoch.AddSeconds(i), p == MeasurementPhase.Error ? null : 1, p)).ToList();
 

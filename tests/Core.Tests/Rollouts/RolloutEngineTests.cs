@@ -243,6 +243,66 @@ public sealed class RolloutEngineTests
     }
 
     [Fact]
+    public async Task Promoting_or_skipping_past_a_running_analysis_step_needs_a_release_manager()
+    {
+        var r = await StartAsync("""{"canary":{"steps":[{"setWeight":10},{"analysis":"error-rate"},{"setWeight":40},{"analysis":"error-rate"},{"setWeight":100}]}}""");
+        _metrics.Default = MetricValue.Of(0.0);
+        await _engine.TickAsync(r);
+        Assert.Equal(1, r.CurrentStepIndex);
+        Assert.Equal(AnalysisPhase.Running, Assert.Single(r.AnalysisRuns).Phase);
+        Assert.NotNull(RolloutActions.AnalysisGate(r));
+
+        // Repeated promotes by OnCall would add up to promote-full: each is refused and nothing moves.
+        for (var i = 0; i < 3; i++)
+        {
+            foreach (var action in new[] { RolloutAction.Promote, RolloutAction.Skip })
+            {
+                var denied = await Assert.ThrowsAsync<AccessDeniedException>(() => RolloutActions.ApplyAsync(r, action, OnCall, _engine, _clock.GetUtcNow().UtcDateTime));
+                Assert.Contains("analysis", denied.Message);
+            }
+        }
+        Assert.Equal(1, r.CurrentStepIndex);
+        Assert.Equal(10, r.CanaryWeight);
+        Assert.Equal(AnalysisPhase.Running, Assert.Single(r.AnalysisRuns).Phase);
+        Assert.False(RolloutActions.Allowed(r, RolloutAction.Promote, OnCall));
+        Assert.Equal([RolloutAction.Pause, RolloutAction.Abort], RolloutActions.Available(r, OnCall));
+        Assert.Equal([RolloutAction.Promote, RolloutAction.Skip, RolloutAction.PromoteFull, RolloutAction.Pause, RolloutAction.Abort], RolloutActions.Available(r, ReleaseManager));
+
+        await RolloutActions.ApplyAsync(r, RolloutAction.Promote, ReleaseManager, _engine, _clock.GetUtcNow().UtcDateTime);
+        Assert.Equal(2, r.CurrentStepIndex);
+        Assert.Null(RolloutActions.AnalysisGate(r));
+    }
+
+    [Fact]
+    public async Task OnCall_may_still_promote_and_skip_a_plain_pause_step()
+    {
+        var r = await StartAsync("""{"canary":{"steps":[{"setWeight":10},{"pause":{}},{"analysis":"error-rate"}]}}""");
+        await RunUntilAsync(r, x => x.Phase == RolloutPhase.Paused);
+        Assert.Null(RolloutActions.AnalysisGate(r));
+        Assert.True(RolloutActions.Allowed(r, RolloutAction.Promote, OnCall));
+        Assert.True(RolloutActions.Allowed(r, RolloutAction.Skip, OnCall));
+        await RolloutActions.ApplyAsync(r, RolloutAction.Skip, OnCall, _engine, _clock.GetUtcNow().UtcDateTime);
+        Assert.Equal(2, r.CurrentStepIndex);
+        // Now on the analysis step: the next promote is a release manager's call.
+        await Assert.ThrowsAsync<AccessDeniedException>(() => RolloutActions.ApplyAsync(r, RolloutAction.Promote, OnCall, _engine, _clock.GetUtcNow().UtcDateTime));
+        Assert.Equal(2, r.CurrentStepIndex);
+    }
+
+    [Fact]
+    public async Task Promoting_blue_green_while_its_pre_promotion_analysis_runs_needs_a_release_manager()
+    {
+        var r = await StartAsync("""{"blueGreen":{"prePromotionAnalysis":"error-rate","autoPromotionEnabled":false}}""");
+        Assert.True(RolloutActions.Allowed(r, RolloutAction.Promote, OnCall)); // nothing is analysed yet
+        await RunUntilAsync(r, x => x.AnalysisRuns.Any(a => a.Kind == AnalysisRunKind.PrePromotion));
+        Assert.False(r.PromoteFullRequested);
+        await Assert.ThrowsAsync<AccessDeniedException>(() => RolloutActions.ApplyAsync(r, RolloutAction.Promote, OnCall, _engine, _clock.GetUtcNow().UtcDateTime));
+        Assert.False(r.PromoteFullRequested);
+        Assert.DoesNotContain(RolloutAction.Promote, RolloutActions.Available(r, OnCall));
+        await RolloutActions.ApplyAsync(r, RolloutAction.Promote, ReleaseManager, _engine, _clock.GetUtcNow().UtcDateTime);
+        Assert.True(r.PromoteFullRequested);
+    }
+
+    [Fact]
     public async Task Skip_moves_past_the_current_step()
     {
         var r = await StartAsync("""{"canary":{"steps":[{"setWeight":10},{"pause":{"duration":"1h"}},{"setWeight":40},{"pause":{}}]}}""");

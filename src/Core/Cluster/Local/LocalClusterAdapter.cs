@@ -112,6 +112,8 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
     public async Task<Revision> DeployRevisionAsync(ServiceEnvironment target, RevisionSpec spec, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        // A second line behind the API: whatever built the spec, no loader or runtime variable reaches a process.
+        WorkloadConfig.Validate(spec.Config);
         _workloadPath ??= WorkloadLocator.FindWorkload(_options.WorkloadPath);
         var service = await EnsureServiceAsync(target, ct);
         var stopped = new List<(WorkloadInstance, Process)>();
@@ -253,6 +255,18 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
         }
     }
 
+    /// <summary>
+    /// The loopback addresses of every ingress this cluster runs: the console's outbound checks may
+    /// call them (an HTTP analysis against a service through its ingress), though loopback is otherwise blocked.
+    /// </summary>
+    public IReadOnlyList<Uri> IngressEndpoints
+    {
+        get
+        {
+            lock (_gate) return _services.Values.Select(s => s.Ingress?.Endpoint).OfType<Uri>().ToList();
+        }
+    }
+
     /// <summary>Total requests and 5xx answers the ingress counted for a revision since it was deployed.</summary>
     public (long Requests, long Errors5xx) GetTotals(ServiceEnvironment target, string revision)
     {
@@ -380,7 +394,8 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
         psi.Environment.Clear();
         foreach (var name in InheritedVariables)
             if (Environment.GetEnvironmentVariable(name) is { } value) psi.Environment[name] = value;
-        foreach (var (name, value) in revision.Spec.Config) psi.Environment[name] = value;
+        foreach (var (name, value) in revision.Spec.Config)
+            if (WorkloadConfig.IsAllowed(name)) psi.Environment[name] = value;
         psi.Environment["SERVICE_NAME"] = revision.Target.Service;
         psi.Environment["SERVICE_ENVIRONMENT"] = revision.Target.Environment;
         psi.Environment["SERVICE_VERSION"] = revision.Spec.Version;

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Egress;
 using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Core.Events.Webhooks;
@@ -12,8 +13,12 @@ public sealed record CreatedWebhook(WebhookSummary Webhook, string Secret);
 
 public sealed record DeliverySummary(Guid Id, string EventId, string EventType, DeliveryStatus Status, int Attempts, DateTime CreatedAt, DateTime? NextAttemptAt, DateTime? DeliveredAt, int? LastStatusCode, string? LastError, IReadOnlyList<WebhookAttempt> Log);
 
-/// <summary>Webhooks configured in Settings. Only Admins change them; secrets are returned once, at creation.</summary>
-public sealed class WebhookRegistry(OpsDbContext db, WebhookSecrets secrets, IWebhookQueue queue, EventOutbox outbox)
+/// <summary>
+/// Webhooks configured in Settings. Only Admins change them; secrets are returned once, at creation.
+/// The full URL is shown to Admins only (the list); audit entries and events, which others read,
+/// carry its scheme and host: receivers often take their credential in the path or query.
+/// </summary>
+public sealed class WebhookRegistry(OpsDbContext db, WebhookSecrets secrets, IWebhookQueue queue, EventOutbox outbox, EgressPolicy? egress = null)
 {
     public async Task<CreatedWebhook> CreateAsync(Actor actor, string? name, string? url, string? secret, IEnumerable<string>? eventTypes, string? subjectPrefix, CancellationToken ct = default)
     {
@@ -24,6 +29,8 @@ public sealed class WebhookRegistry(OpsDbContext db, WebhookSecrets secrets, IWe
             throw new InvalidInputException("url", "The webhook URL must be an absolute http:// or https:// address.");
         if (!string.IsNullOrEmpty(uri.UserInfo))
             throw new InvalidInputException("url", "Put credentials in the signing secret, not in the URL: URLs are shown in the console.");
+        if (uri.OriginalString.Length > 2048) throw new InvalidInputException("url", "A webhook URL is at most 2048 characters.");
+        (egress ?? new EgressPolicy()).CheckUrl(uri, "url");
         var types = (eventTypes ?? []).Select(t => t.Trim()).Where(t => t.Length > 0).Distinct().ToList();
         if (types.Any(t => t.Contains(' ') || (t.Contains('*') && !t.EndsWith('*'))))
             throw new InvalidInputException("eventTypes", "Event types are names like deploy.completed, or a prefix ending in * like deploy.*.");
@@ -41,8 +48,8 @@ public sealed class WebhookRegistry(OpsDbContext db, WebhookSecrets secrets, IWe
             CreatedBy = actor.Name,
         };
         db.Webhooks.Add(hook);
-        AuditTrail.Record(db, actor, "webhook.create", $"webhook/{hook.Id}", after: new { hook.Name, hook.Url, eventTypes = types, hook.SubjectPrefix });
-        outbox.Add(db, actor, EventTypes.WebhookCreated, $"webhook/{hook.Id}", new { hook.Id, hook.Name, hook.Url });
+        AuditTrail.Record(db, actor, "webhook.create", $"webhook/{hook.Id}", after: new { hook.Name, url = SafeUrl.SchemeAndHost(hook.Url), eventTypes = types, hook.SubjectPrefix });
+        outbox.Add(db, actor, EventTypes.WebhookCreated, $"webhook/{hook.Id}", new { hook.Id, hook.Name, url = SafeUrl.SchemeAndHost(hook.Url) });
         await db.SaveChangesAsync(ct);
         return new CreatedWebhook(Summarise(hook, []), chosenSecret);
     }
@@ -69,7 +76,7 @@ public sealed class WebhookRegistry(OpsDbContext db, WebhookSecrets secrets, IWe
         actor.Require("delete webhooks", Roles.Admin);
         var hook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == id, ct) ?? throw new NotFoundException($"Webhook {id}");
         db.Webhooks.Remove(hook);
-        AuditTrail.Record(db, actor, "webhook.delete", $"webhook/{hook.Id}", before: new { hook.Name, hook.Url });
+        AuditTrail.Record(db, actor, "webhook.delete", $"webhook/{hook.Id}", before: new { hook.Name, url = SafeUrl.SchemeAndHost(hook.Url) });
         outbox.Add(db, actor, EventTypes.WebhookDeleted, $"webhook/{hook.Id}", new { hook.Id, hook.Name });
         await db.SaveChangesAsync(ct);
     }

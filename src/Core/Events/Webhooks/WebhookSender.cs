@@ -3,11 +3,16 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using OpsConsole.Core.Egress;
 using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Core.Events.Webhooks;
 
-/// <summary>Makes one delivery attempt: signs the body, POSTs it, logs the attempt and schedules the retry.</summary>
+/// <summary>
+/// Makes one delivery attempt: signs the body, POSTs it, logs the attempt and schedules the retry.
+/// The named HttpClient is registered behind the egress policy (no private addresses, no redirects);
+/// a redirect answer counts as a failed attempt. The attempt log names the receiver by scheme and host only.
+/// </summary>
 public sealed class WebhookSender(
     IDbContextFactory<OpsDbContext> dbFactory,
     IHttpClientFactory httpFactory,
@@ -45,11 +50,17 @@ public sealed class WebhookSender(
             request.Headers.Add(WebhookSignature.DeliveryIdHeader, delivery.Id.ToString());
             using var response = await httpFactory.CreateClient(HttpClientName).SendAsync(request, ct);
             attempt.StatusCode = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode) attempt.Error = $"The receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+            if ((int)response.StatusCode is >= 300 and < 400)
+                attempt.Error = $"The receiver answered {(int)response.StatusCode} {response.ReasonPhrase}: redirects are not followed; configure the final URL.";
+            else if (!response.IsSuccessStatusCode) attempt.Error = $"The receiver answered {(int)response.StatusCode} {response.ReasonPhrase}.";
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            attempt.Error = ex is TaskCanceledException ? "The receiver did not answer in time." : ex.Message;
+            attempt.Error = ex is TaskCanceledException ? "The receiver did not answer in time." : SafeUrl.Scrub(EgressPolicy.Describe(ex), hook.Url);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or UriFormatException)
+        {
+            attempt.Error = "The webhook URL cannot be requested.";
         }
         attempt.DurationMs = watch.Elapsed.TotalMilliseconds;
 

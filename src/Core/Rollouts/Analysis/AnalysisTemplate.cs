@@ -54,6 +54,36 @@ public sealed record AnalysisTemplate
     public required IReadOnlyList<AnalysisMetric> Metrics { get; init; }
     public FailurePolicy OnFailure { get; init; } = FailurePolicy.Abort;
 
+    public const int MaxMetrics = 10;
+    public const int MaxCount = 1000;
+    public static readonly TimeSpan MinInterval = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan MaxInterval = TimeSpan.FromHours(1);
+    public static readonly TimeSpan MaxInitialDelay = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The bounds a saved template keeps, so one template cannot turn the console into a load
+    /// generator against the cluster or an HTTP endpoint: at most <see cref="MaxMetrics"/> metrics,
+    /// each measured at most once a second (<see cref="MinInterval"/>; the demo's windows are 1 s),
+    /// at most <see cref="MaxCount"/> times. Throws saying what to fix.
+    /// </summary>
+    public void CheckLimits()
+    {
+        if (Metrics.Count > MaxMetrics)
+            throw new InvalidInputException("metrics", $"A template has at most {MaxMetrics} metrics; {Metrics.Count} were given. Split it into several templates.");
+        foreach (var (m, i) in Metrics.Select((m, i) => (m, i)))
+        {
+            var at = $"metrics[{i}]";
+            if (m.Interval < MinInterval || m.Interval > MaxInterval)
+                throw new InvalidInputException(at + ".interval", $"Metric '{m.Name}': the interval is 1s to 1h; {Durations.Format(m.Interval)} was given.");
+            if (m.Count > MaxCount)
+                throw new InvalidInputException(at + ".count", $"Metric '{m.Name}': the count is at most {MaxCount} (0: until the analysis stops); {m.Count} was given.");
+            if (m.InitialDelay < TimeSpan.Zero || m.InitialDelay > MaxInitialDelay)
+                throw new InvalidInputException(at + ".initialDelay", $"Metric '{m.Name}': the initial delay is 0 to 1h.");
+            if (m.Url is { Length: > 2048 })
+                throw new InvalidInputException(at + ".url", $"Metric '{m.Name}': a URL is at most 2048 characters.");
+        }
+    }
+
     /// <summary>Checks the whole template and returns its parsed conditions; throws saying what to fix.</summary>
     public CompiledTemplate Compile()
     {

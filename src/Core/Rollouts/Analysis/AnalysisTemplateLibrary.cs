@@ -13,7 +13,7 @@ public sealed record TemplateVersionView(string Name, int Version, string Create
 /// The stored analysis templates. Saving a template adds a version; rollouts started afterwards use
 /// the latest, and every analysis run keeps a copy of the version it ran with.
 /// </summary>
-public sealed class AnalysisTemplateLibrary(OpsDbContext db, TimeProvider clock)
+public sealed class AnalysisTemplateLibrary(OpsDbContext db, TimeProvider clock, Egress.EgressPolicy? egress = null)
 {
     /// <summary>Template JSON as people write it: durations as "1s", "500ms", "2m" (or "00:00:01"), sources and policies by name.</summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -22,12 +22,20 @@ public sealed class AnalysisTemplateLibrary(OpsDbContext db, TimeProvider clock)
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     };
 
-    public async Task<IReadOnlyList<TemplateVersionView>> ListAsync(bool allVersions = false, CancellationToken ct = default)
+    /// <summary>
+    /// The templates as <paramref name="reader"/> may see them: those who may change templates see
+    /// check URLs whole; everyone else sees their scheme and host, since a URL may carry a token.
+    /// </summary>
+    public async Task<IReadOnlyList<TemplateVersionView>> ListAsync(Actor reader, bool allVersions = false, CancellationToken ct = default)
     {
         var rows = await db.AnalysisTemplates.AsNoTracking().OrderBy(t => t.Name).ThenByDescending(t => t.Version).ToListAsync(ct);
         if (!allVersions) rows = rows.GroupBy(r => r.Name).Select(g => g.First()).ToList();
-        return rows.Select(r => new TemplateVersionView(r.Name, r.Version, r.CreatedBy, r.CreatedAt, r.Template)).ToList();
+        var whole = reader.IsInAnyRole(Roles.ReleaseManager, Roles.Admin);
+        return rows.Select(r => new TemplateVersionView(r.Name, r.Version, r.CreatedBy, r.CreatedAt, whole ? r.Template : WithoutUrlSecrets(r.Template))).ToList();
     }
+
+    private static AnalysisTemplate WithoutUrlSecrets(AnalysisTemplate t) =>
+        t with { Metrics = t.Metrics.Select(m => m.Url is null ? m : m with { Url = Egress.SafeUrl.SchemeAndHost(m.Url) }).ToList() };
 
     public async Task<TemplateVersionView> SaveAsync(Actor actor, JsonElement json, CancellationToken ct = default)
     {
@@ -44,6 +52,11 @@ public sealed class AnalysisTemplateLibrary(OpsDbContext db, TimeProvider clock)
         if (string.IsNullOrWhiteSpace(template.Name) || template.Name.Length > 63 || !template.Name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
             throw new InvalidInputException("name", "A template name is 1 to 63 lowercase letters, digits and '-'.");
         template.Compile(); // every condition parses, every metric is complete
+        template.CheckLimits();
+        // A literal private or loopback address is refused now, with what to do; names are checked at connect time.
+        var policy = egress ?? new Egress.EgressPolicy();
+        foreach (var (m, i) in template.Metrics.Select((m, i) => (m, i)))
+            if (m.Source == MetricSource.HttpJson) policy.CheckUrl(new Uri(m.Url!), $"metrics[{i}].url");
 
         var latest = await db.AnalysisTemplates.Where(t => t.Name == template.Name).MaxAsync(t => (int?)t.Version, ct) ?? 0;
         var stored = new StoredAnalysisTemplate

@@ -67,6 +67,13 @@ public sealed class RolloutTextTests
             RolloutModel.From(BlueGreen(r => { r.Phase = RolloutPhase.Paused; r.PausedByUser = true; })).ActionsFor(releaseManager));
         Assert.Equal([RolloutAction.Retry], RolloutModel.From(BlueGreen(r => r.Phase = RolloutPhase.Degraded)).ActionsFor(onCall));
         Assert.Empty(RolloutModel.From(BlueGreen(r => r.Phase = RolloutPhase.Healthy)).ActionsFor(releaseManager));
+
+        // The buttons ask Core: past an analysis step that has not passed, only a release manager may promote or skip.
+        var onAnalysis = RolloutModel.From(BlueGreen(r => { r.StrategyJson = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate).ToJson(); r.CurrentStepIndex = 1; }));
+        Assert.Equal([RolloutAction.Pause, RolloutAction.Abort], onAnalysis.ActionsFor(onCall));
+        Assert.Equal([RolloutAction.Promote, RolloutAction.Skip, RolloutAction.PromoteFull, RolloutAction.Pause, RolloutAction.Abort], onAnalysis.ActionsFor(releaseManager));
+        var onWeight = RolloutModel.From(BlueGreen(r => r.StrategyJson = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate).ToJson()));
+        Assert.Equal([RolloutAction.Promote, RolloutAction.Skip, RolloutAction.Pause, RolloutAction.Abort], onWeight.ActionsFor(onCall));
     }
 
     [Fact]

@@ -143,7 +143,8 @@ public sealed class RolloutsPageTests : RolloutComponentContext
     [Theory]
     [InlineData("inline", "{not json", "", "The strategy is not valid JSON")]
     [InlineData("default", "", "FAULT_ERROR_RATE", "Config line 1 ('FAULT_ERROR_RATE') is not KEY=VALUE.")]
-    [InlineData("default", "", "PORT=1", "'PORT' is set by the cluster")]
+    [InlineData("default", "", "PORT=1", "'PORT' cannot be part of a revision's config: the cluster sets it itself")]
+    [InlineData("default", "", "LD_PRELOAD=/tmp/x.so", "'LD_PRELOAD' cannot be part of a revision's config")]
     public async Task Bad_input_is_explained_and_nothing_starts(string strategy, string json, string config, string message)
     {
         SignIn("olga", Roles.OnCall);

@@ -30,7 +30,7 @@ public sealed record RolloutModel(RolloutView View, bool PausedByUser, bool Swit
         var view = RolloutView.From(r);
         var current = CurrentStepOf(r, view);
         var steps = view.Steps.Select((d, i) => new StepItem(i, d, StateOf(r.Phase, i, current))).ToList();
-        return new RolloutModel(view, r.PausedByUser, r.Switched, current, steps);
+        return new RolloutModel(view, r.PausedByUser, r.Switched, current, steps) { Source = r };
     }
 
     /// <summary>
@@ -60,25 +60,12 @@ public sealed record RolloutModel(RolloutView View, bool PausedByUser, bool Swit
         },
     };
 
+    /// <summary>The rollout the model was made from: Core decides which actions it allows.</summary>
+    public required Rollout Source { get; init; }
+
     /// <summary>
-    /// The actions that fit the rollout's phase and that the actor's roles allow, in the order the
-    /// buttons appear. The server checks both again; this only spares people buttons that would be refused.
+    /// The actions Core allows the actor on the rollout now, in the order the buttons appear. The
+    /// server checks again; this only spares people buttons that would be refused.
     /// </summary>
-    public IReadOnlyList<RolloutAction> ActionsFor(Actor actor)
-    {
-        var fitting = View.Phase switch
-        {
-            nameof(RolloutPhase.Progressing) => IsCanary
-                ? [RolloutAction.Promote, RolloutAction.Skip, RolloutAction.PromoteFull, RolloutAction.Pause, RolloutAction.Abort]
-                : new[] { RolloutAction.Promote, RolloutAction.PromoteFull, RolloutAction.Pause, RolloutAction.Abort },
-            nameof(RolloutPhase.Paused) => PausedByUser
-                ? [RolloutAction.Resume, RolloutAction.Promote, RolloutAction.PromoteFull, RolloutAction.Abort]
-                : IsCanary
-                    ? [RolloutAction.Promote, RolloutAction.Skip, RolloutAction.PromoteFull, RolloutAction.Abort]
-                    : [RolloutAction.Promote, RolloutAction.PromoteFull, RolloutAction.Abort],
-            nameof(RolloutPhase.Aborted) or nameof(RolloutPhase.Degraded) => [RolloutAction.Retry],
-            _ => [],
-        };
-        return fitting.Where(a => actor.IsInAnyRole(RolloutActions.RolesFor(a))).ToList();
-    }
+    public IReadOnlyList<RolloutAction> ActionsFor(Actor actor) => RolloutActions.Available(Source, actor);
 }
