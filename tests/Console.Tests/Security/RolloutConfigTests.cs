@@ -48,6 +48,29 @@ public sealed class RolloutConfigTests(FakeClusterConsoleFactory factory) : ICla
         Assert.Null(await factory.Cluster.GetServiceAsync(new ServiceEnvironment(service, "dev")));
     }
 
+    [Theory]
+    [InlineData("LD_PRELOAD", "/tmp/evil.so")]
+    [InlineData("DOTNET_STARTUP_HOOKS", "/tmp/Evil.dll")]
+    public async Task A_deployment_plan_whose_config_steers_the_loader_or_runtime_is_refused_before_it_is_stored(string key, string value)
+    {
+        using var admin = factory.CreateAdminClient();
+        using var releaseManager = factory.CreateTokenClient((await admin.CreateTokenAsync(Roles.ReleaseManager)).Secret);
+        var service = Names.Unique("svc");
+        await factory.SeedTargetAsync(service);
+        var auditBefore = await factory.CountAsync<OpsConsole.Core.Audit.AuditEntry>();
+
+        var response = await releaseManager.PostAsJsonAsync("/api/v1/deployment-plans", new
+        {
+            service, environment = "dev", version = "1.1.0", config = new Dictionary<string, string> { [key] = value },
+        }, TestApi.Json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains(key, (await response.ReadJsonAsync()).GetProperty("errors").GetProperty("config")[0].GetString());
+        Assert.Equal(0, await factory.WithStoreAsync(db => db.DeploymentPlans.CountAsync(p => p.Service == service)));
+        Assert.Equal(0, await factory.WithStoreAsync(db => db.Rollouts.CountAsync(r => r.Service == service)));
+        Assert.Equal(auditBefore, await factory.CountAsync<OpsConsole.Core.Audit.AuditEntry>());
+    }
+
     [Fact]
     public async Task The_demos_fault_keys_and_other_application_keys_still_work()
     {

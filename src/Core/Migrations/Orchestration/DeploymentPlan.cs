@@ -52,6 +52,8 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, Rollo
         service ??= "";
         environment ??= "";
         if (string.IsNullOrWhiteSpace(version)) throw new InvalidInputException("version", "A version is required.");
+        // Refused now rather than when the plan reaches its rollout, so a plan that cannot run is never stored.
+        Cluster.WorkloadConfig.Validate(config);
         if (!await db.DeployTargets.AnyAsync(t => t.Service == service && t.Environment == environment, ct))
             throw new NotFoundException($"Service '{service}' in environment '{environment}'");
         MigrationStatus? status;
