@@ -79,9 +79,13 @@ public static class SecuritySetup
                 var retry = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : TimeSpan.FromMinutes(1);
                 var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
                 ctx.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-                var detail = IsPasswordSignIn(ctx.HttpContext.Request)
+                var signIn = IsPasswordSignIn(ctx.HttpContext.Request);
+                var detail = signIn
                     ? $"Too many sign-in attempts from your address. Try again in {seconds} s."
                     : $"This read is limited to {security.ExpensiveReadsPerMinute} per minute per user. Try again in {seconds} s.";
+                // A person at the sign-in form gets a page to read, not a JSON document; scripts keep problem details.
+                if (signIn && ctx.HttpContext.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase))
+                    return new ValueTask(SignInLimitPage.WriteAsync(ctx.HttpContext, seconds));
                 return new ValueTask(ApiProblems.WriteAsync(ctx.HttpContext, StatusCodes.Status429TooManyRequests, "Too many requests", detail));
             };
         });

@@ -61,6 +61,29 @@ public sealed class RateLimitAttackTests(DefaultLimitsConsoleFactory fx) : IClas
     private static JsonElement After(Core.Audit.AuditEntry e) => JsonDocument.Parse(e.After!).RootElement;
 
     [Fact]
+    public async Task A_person_at_the_sign_in_form_who_hits_the_limit_reads_a_page_that_says_how_long_to_wait()
+    {
+        var before = await ConsoleState.TakeAsync(Console);
+        var (browser, _) = BrowserFrom("203.0.113.77");
+        using (browser)
+        {
+            browser.DefaultRequestHeaders.Accept.ParseAdd("text/html,application/xhtml+xml");
+            HttpResponseMessage response;
+            var attempts = 0;
+            do response = await browser.PostLoginAsync("ghost-" + Guid.NewGuid().ToString("N")[..8], "not-a-password");
+            while (response.StatusCode != HttpStatusCode.TooManyRequests && ++attempts < 100);
+
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            var page = await response.Content.ReadAsStringAsync();
+            Assert.Contains("Too many sign-in attempts came from your address. Try again in", page);
+            Assert.Contains("href=\"/account/login\"", page);
+            Assert.True(response.Headers.RetryAfter?.Delta is { TotalSeconds: > 0 }, "the page's answer carries Retry-After too");
+        }
+        Assert.Equal(before, await ConsoleState.TakeAsync(Console));
+    }
+
+    [Fact]
     public async Task Fifty_sign_in_posts_from_one_address_are_cut_off_with_429_and_audited_as_one_entry_per_user_and_minute()
     {
         var password = Names.Password();
