@@ -105,8 +105,7 @@ var app = builder.Build();
 await app.Services.MigrateStoreAsync();
 await using (var scope = app.Services.CreateAsyncScope())
     await scope.ServiceProvider.GetRequiredService<FirstRun>().EnsureAsync(settings.AdminPassword, settings.AdminToken);
-await app.Services.SeedRolloutsAsync(settings);
-await app.Services.SeedMigrationTargetsAsync(settings);
+await app.Services.SeedDemoAsync(settings);
 app.Services.ScheduleRecurringJobs();
 
 app.UseConsoleEdge(security);
@@ -116,10 +115,6 @@ app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/api"), api =>
 {
     api.UseRequestBodyLimit(settings.MaxRequestBodyBytes);
     api.UseStatusCodePages(); // empty 400/401/404/405 answers become problem details
-});
-app.UseStaticFiles(new StaticFileOptions
-{
-    FileProvider = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "console-wwwroot")),
 });
 app.UseAuthentication();
 app.UseAuthorization();

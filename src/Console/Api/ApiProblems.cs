@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Console.Api;
 

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using OpsConsole.Console.Jobs;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Cluster.Local;
+using OpsConsole.Core.Demo;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
 
@@ -22,20 +23,5 @@ public static class RolloutSetup
         services.AddRolloutEngine();
         services.AddHostedService<RolloutReconcilerService>();
         return services;
-    }
-
-    /// <summary>Seeds the templates (always) and, with the demo on, the demo services; starts demo traffic.</summary>
-    public static async Task SeedRolloutsAsync(this IServiceProvider services, ConsoleSettings settings, CancellationToken ct = default)
-    {
-        await using (var scope = services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<OpsDbContext>();
-            await DemoSeed.EnsureAsync(db, settings.Demo, DateTime.UtcNow, ct);
-        }
-        if (!settings.Demo || settings.DemoRequestsPerSecond <= 0) return;
-        var traffic = services.GetRequiredService<ITrafficGenerator>();
-        await using var s = services.CreateAsyncScope();
-        foreach (var t in await s.ServiceProvider.GetRequiredService<OpsDbContext>().DeployTargets.AsNoTracking().ToListAsync(ct))
-            traffic.SetLoad(t.Target, new TrafficLoad(settings.DemoRequestsPerSecond));
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Egress;
 

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Migrations.Evidence;
 using OpsConsole.Core.Migrations.Lint;
 using OpsConsole.Core.Migrations.Sql;

@@ -1,4 +1,5 @@
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Rollouts;
 

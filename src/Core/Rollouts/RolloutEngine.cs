@@ -34,7 +34,7 @@ public sealed class RolloutEngine(IClusterAdapter cluster, AnalysisRunner analys
         {
             spec = new RevisionSpec(r.Version, InstancesFor(r, strategy), r.Config);
         }
-        catch (Access.InvalidInputException e)
+        catch (Domain.InvalidInputException e)
         {
             // Stored before the config rule was this strict, or written around the API: never deployed,
             // so there is nothing on the cluster to roll back.
@@ -367,7 +367,7 @@ public sealed class RolloutEngine(IClusterAdapter cluster, AnalysisRunner analys
         var run = r.AnalysisRuns.LastOrDefault(a => a.Kind == kind && a.StepIndex == step && a.TemplateName == templateName && a.StartedAt >= since);
         if (run is not null) return run;
         var template = templates.Find(templateName)
-                       ?? throw new Access.InvalidInputException("strategy", $"The analysis template '{templateName}' does not exist.");
+                       ?? throw new Domain.InvalidInputException("strategy", $"The analysis template '{templateName}' does not exist.");
         run = AnalysisRunner.Start(r, template, kind, step, now);
         r.AnalysisRuns.Add(run);
         return run;

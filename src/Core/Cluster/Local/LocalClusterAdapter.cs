@@ -6,6 +6,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Cluster.Local;
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
 
@@ -43,7 +44,7 @@ public sealed class DeploymentPlan
 }
 
 /// <summary>Drives deployment plans: creates them, and moves them on when their batches finish or their rollout ends.</summary>
-public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, RolloutCoordinator rollouts, TimeProvider clock)
+public sealed class DeploymentPlanner(OpsDbContext db, MigrationCoordinator migrations, RolloutCoordinator rollouts, TimeProvider clock)
 {
     public async Task<DeploymentPlan> CreateAsync(Actor actor, string? service, string? environment, string? version, JsonElement? strategy,
         IReadOnlyDictionary<string, string>? config, CancellationToken ct = default)
@@ -59,7 +60,7 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, Rollo
         MigrationStatus? status;
         try
         {
-            (_, status) = await desk.StatusAsync(service, environment, ct);
+            (_, status) = await migrations.StatusAsync(service, environment, ct);
         }
         catch (TargetUnavailableException)
         {
@@ -84,7 +85,7 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, Rollo
             plan.Status = DeploymentPlanStatus.Expanding;
             plan.Message = "Applying the expand changes before the rollout starts.";
             // Saves the plan and the batch together, then queues the batch.
-            var batch = await desk.RequestAsync(actor, service, environment, new MigrationBatchRequest(MigrationRunKind.Apply, Phase: MigrationPhase.Expand, PlanId: plan.Id), ct);
+            var batch = await migrations.RequestAsync(actor, service, environment, new MigrationBatchRequest(MigrationRunKind.Apply, Phase: MigrationPhase.Expand, PlanId: plan.Id), ct);
             plan.ExpandBatchId = batch.Id;
             if (batch.Status == MigrationBatchStatus.AwaitingApproval) plan.Message = "The expand batch waits for a second ReleaseManager's approval; the rollout starts after it succeeded.";
             await db.SaveChangesAsync(ct);
@@ -128,7 +129,7 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, Rollo
             await FinishAsync(plan, DeploymentPlanStatus.Failed, $"The rollout ended {rollout.Phase}: the contract changes were not run.", ct);
             return;
         }
-        var (_, status) = await desk.StatusAsync(plan.Service, plan.Environment, ct);
+        var (_, status) = await migrations.StatusAsync(plan.Service, plan.Environment, ct);
         if (!status.Pending.Any(p => p.Phase == MigrationPhase.Contract))
         {
             await FinishAsync(plan, DeploymentPlanStatus.Succeeded, "Rollout succeeded; no contract change was pending.", ct);
@@ -143,7 +144,7 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationDesk desk, Rollo
         plan.Status = DeploymentPlanStatus.Contracting;
         plan.Message = "Rollout succeeded; applying the contract changes.";
         plan.UpdatedAt = clock.GetUtcNow().UtcDateTime;
-        var batch = await desk.RequestAsync(requester.Actor, plan.Service, plan.Environment,
+        var batch = await migrations.RequestAsync(requester.Actor, plan.Service, plan.Environment,
             new MigrationBatchRequest(MigrationRunKind.Apply, Phase: MigrationPhase.Contract, PlanId: plan.Id), ct);
         plan.ContractBatchId = batch.Id;
         if (batch.Status == MigrationBatchStatus.AwaitingApproval) plan.Message = "Rollout succeeded; the contract batch waits for a second ReleaseManager's approval.";

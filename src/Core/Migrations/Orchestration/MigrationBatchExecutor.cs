@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Migrations.Evidence;
 using OpsConsole.Core.Persistence;

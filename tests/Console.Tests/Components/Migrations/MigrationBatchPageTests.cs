@@ -24,7 +24,7 @@ public sealed class MigrationBatchPageTests() : ComponentContext(services =>
     services.AddSingleton(new MigrationRunner());
     services.AddSingleton<RecordingQueue>();
     services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<RecordingQueue>());
-    services.AddScoped<MigrationDesk>();
+    services.AddScoped<MigrationCoordinator>();
 })
 {
     public sealed class RecordingQueue : IMigrationJobQueue

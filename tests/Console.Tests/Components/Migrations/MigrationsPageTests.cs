@@ -7,6 +7,7 @@ using MudBlazor;
 using OpsConsole.Console.Components.Pages.Migrations;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Migrations;
 using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.Migrations.Targets;
@@ -25,7 +26,7 @@ public sealed class MigrationsPageTests() : ComponentContext(services =>
     services.AddSingleton(new MigrationRunner());
     services.AddSingleton<MigrationBatchPageTests.RecordingQueue>();
     services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<MigrationBatchPageTests.RecordingQueue>());
-    services.AddScoped<MigrationDesk>();
+    services.AddScoped<MigrationCoordinator>();
 })
 {
     private readonly string _targetDirectory = Path.Combine(Path.GetTempPath(), $"opsconsole-bunit-targets-{Guid.NewGuid():N}");
@@ -116,7 +117,7 @@ public sealed class MigrationsPageTests() : ComponentContext(services =>
         Assert.Empty(cut.FindAll("[data-testid=edit-target]"));
 
         await using var scope = Services.CreateAsyncScope();
-        var desk = scope.ServiceProvider.GetRequiredService<MigrationDesk>();
+        var desk = scope.ServiceProvider.GetRequiredService<MigrationCoordinator>();
         await Assert.ThrowsAsync<AccessDeniedException>(() =>
             desk.SetTargetAsync(ActorOf("rita", Roles.ReleaseManager), "checkout", "dev", "postgres", "Host=127.0.0.1;Database=orders", true));
         await using var db = NewDb();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Migrations.Evidence;
 using OpsConsole.Core.Migrations.Lint;
@@ -9,27 +10,12 @@ using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Core.Migrations.Orchestration;
 
-/// <summary>A target that cannot be reached or read now. Maps to 409 (the request is fine; the target is not).</summary>
-public sealed class TargetUnavailableException(string message) : ConflictException(message);
-
-/// <summary>What a person asks of the desk: a kind of run, optional waivers, a time, and for a revert how far back.</summary>
-public sealed record MigrationBatchRequest(
-    MigrationRunKind Kind,
-    IReadOnlyList<WaiverInput>? Waivers = null,
-    DateTime? ScheduledFor = null,
-    int? RevertCount = null,
-    string? RevertTo = null,
-    MigrationPhase? Phase = null,
-    Guid? PlanId = null);
-
-public sealed record WaiverInput(string? Change, string? RuleId, string? Reason);
-
 /// <summary>
 /// The migrations capability for people: status of a target, requests for dry-runs, applies and
 /// reverts (ReleaseManager), approval by a second ReleaseManager where the target demands it, and
 /// the targets themselves (Admin). Each change is audited; runs happen in <see cref="MigrationBatchExecutor"/>.
 /// </summary>
-public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, MigrationTargets targets, MigrationRunner runner,
+public sealed class MigrationCoordinator(OpsDbContext db, MigrationCatalog catalog, MigrationTargets targets, MigrationRunner runner,
     IMigrationJobQueue queue, TimeProvider clock, EventOutbox outbox, MigrationUpdates? updates = null, MigrationApprovalPolicy? approvals = null)
 {
     private readonly MigrationApprovalPolicy _approvals = approvals ?? MigrationApprovalPolicy.Default;
