@@ -139,15 +139,10 @@ public sealed class MigrationCoordinator(OpsDbContext db, MigrationCatalog catal
 
     public async Task<MigrationBatch> ApproveAsync(Actor actor, Guid id, CancellationToken ct = default)
     {
-        actor.Require("approve migrations", Roles.ReleaseManager);
+        actor.Require(MigrationApproval.Action, Roles.ReleaseManager);
         var batch = await db.MigrationBatches.FirstOrDefaultAsync(b => b.Id == id, ct) ?? throw new NotFoundException($"Migration batch {id}");
-        if (batch.Status != MigrationBatchStatus.AwaitingApproval)
-            throw new ConflictException($"Batch {id} is {batch.Status}: only a batch awaiting approval can be approved.");
-        if (string.Equals(batch.RequestedBy, actor.Name, StringComparison.OrdinalIgnoreCase))
-            throw new ConflictException($"{actor.Name} requested batch {id} and may not approve it: another ReleaseManager must.");
+        if (MigrationApproval.Check(batch, actor) is { } refusal) throw new ConflictException(refusal);
         var now = clock.GetUtcNow().UtcDateTime;
-        if (batch.SourceChecksum is null || batch.ChangesJson is null)
-            throw new ConflictException($"Batch {id} was requested before the console recorded the SQL of a batch: request it again so the approval covers the SQL shown.");
         var current = catalog.Read(batch.Service);
         if (current.Checksum != batch.SourceChecksum)
             throw new ConflictException($"The migrations of {batch.Service} changed since batch {id} was requested ({batch.SourceOrigin} then, {current.Origin} now): " +
