@@ -46,13 +46,8 @@ public sealed class OrchestrationOnPostgresTests(PostgresServer server) : IAsync
         s.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
         s.AddSingleton(EventSource.ForInstance("orchestration-test"));
         s.AddSingleton<EventOutbox>();
-        s.AddSingleton(new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
-        s.AddSingleton<MigrationTargets>();
-        s.AddSingleton<MigrationUpdates>();
-        s.AddSingleton(new MigrationRunner());
+        s.AddMigrationEngine(_ => new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
         s.AddSingleton<IMigrationJobQueue>(new ImmediateQueue(_queued));
-        s.AddSingleton<MigrationBatchExecutor>();
-        s.AddScoped<MigrationCoordinator>();
         _services = s.BuildServiceProvider();
         await using var db = _services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
         await db.Database.MigrateAsync();

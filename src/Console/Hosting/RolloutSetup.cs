@@ -13,12 +13,7 @@ public static class RolloutSetup
     /// <summary>Rollouts on the local cluster (real processes behind an in-process ingress): the embedded default.</summary>
     public static IServiceCollection AddConsoleRollouts(this IServiceCollection services, ConsoleSettings settings)
     {
-        services.AddSingleton(sp => new LocalClusterAdapter(
-            new LocalClusterOptions { DataDirectory = settings.DataDirectory },
-            sp.GetRequiredService<ILogger<LocalClusterAdapter>>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IClusterAdapter>(sp => sp.GetRequiredService<LocalClusterAdapter>());
-        services.AddSingleton(sp => new TrafficGenerator(sp.GetRequiredService<IClusterAdapter>(), sp.GetRequiredService<ILogger<TrafficGenerator>>()));
-        services.AddSingleton<ITrafficGenerator>(sp => sp.GetRequiredService<TrafficGenerator>());
+        services.AddLocalCluster(_ => new LocalClusterOptions { DataDirectory = settings.DataDirectory });
         services.AddSingleton<IMetricProvider, ClusterMetricProvider>();
         services.AddRolloutEngine();
         services.AddHostedService<RolloutReconcilerService>();

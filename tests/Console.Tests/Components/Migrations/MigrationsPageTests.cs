@@ -14,19 +14,15 @@ using OpsConsole.Core.Migrations.Targets;
 
 namespace OpsConsole.Console.Tests.Components.Migrations;
 
-/// <summary>The /migrations page over a real store and the real desk: targets (Admin), reverts and scheduled runs (ReleaseManager), deployment plans.</summary>
+/// <summary>The /migrations page over a real store and the real coordinator: targets (Admin), reverts and scheduled runs (ReleaseManager), deployment plans.</summary>
 public sealed class MigrationsPageTests() : ComponentContext(services =>
 {
     services.AddLogging();
     services.AddSingleton(TimeProvider.System);
     services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
-    services.AddSingleton(new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
-    services.AddSingleton<MigrationTargets>();
-    services.AddSingleton<MigrationUpdates>();
-    services.AddSingleton(new MigrationRunner());
+    services.AddMigrationEngine(_ => new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
     services.AddSingleton<MigrationBatchPageTests.RecordingQueue>();
     services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<MigrationBatchPageTests.RecordingQueue>());
-    services.AddScoped<MigrationCoordinator>();
 })
 {
     private readonly string _targetDirectory = Path.Combine(Path.GetTempPath(), $"opsconsole-bunit-targets-{Guid.NewGuid():N}");
