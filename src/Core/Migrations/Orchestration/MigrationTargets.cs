@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
-using OpsConsole.Core.Access;
 using OpsConsole.Core.Domain;
 using OpsConsole.Core.Migrations.Targets;
 using OpsConsole.Core.Migrations.Targets.Postgres;
