@@ -2,7 +2,6 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Console.Auth;
-using OpsConsole.Core.Access;
 using OpsConsole.Core.Domain;
 using OpsConsole.Core.Migrations;
 using OpsConsole.Core.Migrations.Evidence;

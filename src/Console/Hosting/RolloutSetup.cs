@@ -1,9 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using OpsConsole.Console.Jobs;
-using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Cluster.Local;
-using OpsConsole.Core.Demo;
-using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Hosting;

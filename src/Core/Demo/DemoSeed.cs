@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
 

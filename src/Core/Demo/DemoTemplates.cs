@@ -1,5 +1,4 @@
 using OpsConsole.Core.Rollouts.Analysis;
-using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Core.Demo;
 

@@ -1,4 +1,3 @@
-using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Rollouts.Analysis;
 

@@ -1,6 +1,5 @@
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Events;
-using OpsConsole.Core.Rollouts.Analysis;
 
 namespace OpsConsole.Core.Rollouts;
 

@@ -4,7 +4,6 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
-using OpsConsole.Core.Migrations.Evidence;
 using OpsConsole.Core.Migrations.Lint;
 using OpsConsole.Core.Persistence;
 

@@ -1,4 +1,3 @@
-using OpsConsole.Core.Access;
 using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Migrations.Orchestration;
