@@ -8,6 +8,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Cluster.InMemory;
 using OpsConsole.Core.Cluster.Local;
+using OpsConsole.Core.Demo;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;

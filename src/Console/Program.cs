@@ -1,12 +1,6 @@
 using Hangfire;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.FileProviders;
-using MudBlazor.Services;
-using OpenTelemetry;
-using OpenTelemetry.Logs;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using OpsConsole.Console;
 using OpsConsole.Console.Api;
 using OpsConsole.Console.Auth;
@@ -15,8 +9,6 @@ using OpsConsole.Console.Hosting;
 using OpsConsole.Console.Hubs;
 using OpsConsole.Console.Jobs;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Events;
-using OpsConsole.Core.Events.Webhooks;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -40,73 +32,26 @@ var settings = ConsoleSettings.From(builder.Configuration);
 builder.Services.AddSingleton(settings);
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = settings.MaxRequestBodyBytes);
 
-// Telemetry: traces, metrics (scraped at /metrics) and logs; OTLP export when OTEL_EXPORTER_OTLP_ENDPOINT is set.
-var otel = builder.Services.AddOpenTelemetry()
-    .ConfigureResource(r => r.AddService("opsconsole", serviceInstanceId: settings.InstanceName))
-    .WithTracing(t => t.AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/_blazor"))
-        .AddSource(ConsoleTelemetry.SourceName))
-    .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddRuntimeInstrumentationIfAvailable()
-        .AddMeter(ConsoleTelemetry.MeterName).AddPrometheusExporter());
-builder.Logging.AddOpenTelemetry(o => { o.IncludeScopes = true; o.IncludeFormattedMessage = true; });
-if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
-// Request-start lines carry the full URL, and a hub client in a browser sends its token as ?access_token=:
-// keep them out of the logs whatever the configured level (traces carry requests, with the query redacted).
-builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
-builder.Logging.AddFilter("Microsoft.AspNetCore.Http.Connections", LogLevel.Warning);
-builder.Logging.AddSimpleConsole(o => { o.IncludeScopes = true; o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
-
+builder.AddConsoleTelemetry(settings);
 // Data-protection keys (optionally encrypted with OPS_KEYS_CERT), forwarded headers, rate limits, antiforgery.
 var security = builder.Services.AddConsoleSecurity(builder.Configuration, settings);
+builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddConsoleStore(settings);
 builder.Services.AddConsoleAuth(builder.Configuration);
+builder.Services.AddConsoleAccess();
 builder.Services.AddConsoleJobs(settings);
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddHttpClient(WebhookSender.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(10));
 builder.Services.AddConsoleEgress(settings);
-
-// Core capabilities.
-builder.Services.AddSingleton(EventSource.ForInstance(settings.InstanceName));
-builder.Services.AddSingleton<EventOutbox>();
-builder.Services.AddSingleton<LiveEvents>();
-builder.Services.AddSingleton<IEventSink>(sp => sp.GetRequiredService<LiveEvents>());
-builder.Services.AddSingleton<IEventSink, HubEventSink>();
-builder.Services.AddSingleton<IEventSink, WebhookSink>();
-builder.Services.AddSingleton<OutboxRelay>();
-builder.Services.AddHostedService<OutboxRelayService>();
-builder.Services.AddSingleton<WebhookSecrets>();
-builder.Services.AddSingleton<WebhookSender>();
-builder.Services.AddScoped<UserDirectory>();
-builder.Services.AddScoped<ApiTokens>();
-builder.Services.AddScoped<WebhookRegistry>();
-builder.Services.AddScoped<FirstRun>();
-builder.Services.AddSingleton(OperatorNotice.StandardOutput); // the generated first-run password: stdout only, never the logs
-builder.Services.AddScoped<ConsoleSignIn>();
+builder.Services.AddConsoleEvents(settings);
 builder.Services.AddConsoleRollouts(settings);
 builder.Services.AddConsoleMigrations(builder.Configuration);
-
-builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = 64 * 1024);
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-builder.Services.AddMudServices();
-builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
-    ctx.ProblemDetails.Extensions["correlationId"] = CorrelationId.Of(ctx.HttpContext));
-builder.Services.AddExceptionHandler<DomainExceptionHandler>();
-builder.Services.AddOpenApi(o => o.AddDocumentTransformer((doc, _, _) =>
-{
-    doc.Info.Title = "OpsConsole API";
-    doc.Info.Description = "Deployment and operations console. Authenticate with 'Authorization: Bearer <token>' (create tokens under Settings > API tokens).";
-    return Task.CompletedTask;
-}));
-builder.Services.AddHealthChecks()
-    .AddCheck<StoreReadyCheck>("store", tags: ["ready"])
-    .AddCheck<JobServerReadyCheck>("jobs", tags: ["ready"]);
+builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
 
 await app.Services.MigrateStoreAsync();
 await using (var scope = app.Services.CreateAsyncScope())
     await scope.ServiceProvider.GetRequiredService<FirstRun>().EnsureAsync(settings.AdminPassword, settings.AdminToken);
-await app.Services.SeedRolloutsAsync(settings);
-await app.Services.SeedMigrationTargetsAsync(settings);
+await app.Services.SeedDemoAsync(settings);
 app.Services.ScheduleRecurringJobs();
 
 app.UseConsoleEdge(security);
@@ -116,10 +61,6 @@ app.UseWhen(ctx => ctx.Request.Path.StartsWithSegments("/api"), api =>
 {
     api.UseRequestBodyLimit(settings.MaxRequestBodyBytes);
     api.UseStatusCodePages(); // empty 400/401/404/405 answers become problem details
-});
-app.UseStaticFiles(new StaticFileOptions
-{
-    FileProvider = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "console-wwwroot")),
 });
 app.UseAuthentication();
 app.UseAuthorization();

@@ -1,6 +1,7 @@
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Cluster.Local;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Cluster.Tests;
 

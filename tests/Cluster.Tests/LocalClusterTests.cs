@@ -1,5 +1,6 @@
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Cluster.Tests;
 

@@ -42,8 +42,8 @@ public sealed class TrafficGeneratorTests
     public void Rates_out_of_range_are_refused()
     {
         using var generator = new TrafficGenerator(new NoCluster());
-        Assert.Throws<OpsConsole.Core.Access.InvalidInputException>(() => generator.SetLoad(new ServiceEnvironment("a", "b"), new TrafficLoad(-1)));
-        Assert.Throws<OpsConsole.Core.Access.InvalidInputException>(() => generator.SetLoad(new ServiceEnvironment("a", "b"), new TrafficLoad(5000)));
+        Assert.Throws<OpsConsole.Core.Domain.InvalidInputException>(() => generator.SetLoad(new ServiceEnvironment("a", "b"), new TrafficLoad(-1)));
+        Assert.Throws<OpsConsole.Core.Domain.InvalidInputException>(() => generator.SetLoad(new ServiceEnvironment("a", "b"), new TrafficLoad(5000)));
         generator.SetLoad(new ServiceEnvironment("a", "b"), new TrafficLoad(0));
         Assert.Empty(generator.Status());
     }

@@ -1,4 +1,5 @@
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Migrations;
 using OpsConsole.Core.Migrations.Evidence;
 using OpsConsole.Core.Migrations.Lint;

@@ -46,13 +46,8 @@ public sealed class OrchestrationOnPostgresTests(PostgresServer server) : IAsync
         s.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
         s.AddSingleton(EventSource.ForInstance("orchestration-test"));
         s.AddSingleton<EventOutbox>();
-        s.AddSingleton(new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
-        s.AddSingleton<MigrationTargets>();
-        s.AddSingleton<MigrationUpdates>();
-        s.AddSingleton(new MigrationRunner());
+        s.AddMigrationEngine(_ => new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
         s.AddSingleton<IMigrationJobQueue>(new ImmediateQueue(_queued));
-        s.AddSingleton<MigrationBatchExecutor>();
-        s.AddScoped<MigrationDesk>();
         _services = s.BuildServiceProvider();
         await using var db = _services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
         await db.Database.MigrateAsync();
@@ -75,10 +70,10 @@ public sealed class OrchestrationOnPostgresTests(PostgresServer server) : IAsync
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
-    private async Task<T> DeskAsync<T>(Func<MigrationDesk, Task<T>> work)
+    private async Task<T> CoordinatorAsync<T>(Func<MigrationCoordinator, Task<T>> work)
     {
         await using var scope = _services.CreateAsyncScope();
-        return await work(scope.ServiceProvider.GetRequiredService<MigrationDesk>());
+        return await work(scope.ServiceProvider.GetRequiredService<MigrationCoordinator>());
     }
 
     private async Task RunQueuedAsync()
@@ -102,23 +97,23 @@ public sealed class OrchestrationOnPostgresTests(PostgresServer server) : IAsync
             await db2.OpenAsync();
             await new NpgsqlCommand($"ALTER SCHEMA public OWNER TO {role};", db2).ExecuteNonQueryAsync();
             var cs = server.ConnectionString(database, role, password);
-            await DeskAsync(d => d.SetTargetAsync(Admin, "checkout", "prod", "postgres", cs, requiresApproval: true));
+            await CoordinatorAsync(d => d.SetTargetAsync(Admin, "checkout", "prod", "postgres", cs, requiresApproval: true));
         }
 
-        var (_, before) = await DeskAsync(d => d.StatusAsync("checkout", "prod"));
+        var (_, before) = await CoordinatorAsync(d => d.StatusAsync("checkout", "prod"));
         Assert.Empty(before.Applied);
         Assert.NotEmpty(before.Pending);
 
         // On an environment that needs approval the rehearsal does too: it runs the change's SQL on the real target.
-        var dryRun = await DeskAsync(d => d.RequestAsync(Requester, "checkout", "prod", new MigrationBatchRequest(MigrationRunKind.DryRun)));
+        var dryRun = await CoordinatorAsync(d => d.RequestAsync(Requester, "checkout", "prod", new MigrationBatchRequest(MigrationRunKind.DryRun)));
         Assert.Equal(MigrationBatchStatus.AwaitingApproval, dryRun.Status);
-        await DeskAsync(d => d.ApproveAsync(Approver, dryRun.Id));
+        await CoordinatorAsync(d => d.ApproveAsync(Approver, dryRun.Id));
         await RunQueuedAsync();
-        var apply = await DeskAsync(d => d.RequestAsync(Requester, "checkout", "prod", new MigrationBatchRequest(MigrationRunKind.Apply)));
+        var apply = await CoordinatorAsync(d => d.RequestAsync(Requester, "checkout", "prod", new MigrationBatchRequest(MigrationRunKind.Apply)));
         Assert.Equal(MigrationBatchStatus.AwaitingApproval, apply.Status);
         Assert.Empty(_queued);
-        await Assert.ThrowsAnyAsync<Exception>(() => DeskAsync(d => d.ApproveAsync(Requester, apply.Id)));
-        await DeskAsync(d => d.ApproveAsync(Approver, apply.Id));
+        await Assert.ThrowsAnyAsync<Exception>(() => CoordinatorAsync(d => d.ApproveAsync(Requester, apply.Id)));
+        await CoordinatorAsync(d => d.ApproveAsync(Approver, apply.Id));
         await RunQueuedAsync();
 
         await using var store = _services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
@@ -128,7 +123,7 @@ public sealed class OrchestrationOnPostgresTests(PostgresServer server) : IAsync
         Assert.Equal(MigrationBatchStatus.Succeeded, applied.Status);
         Assert.Equal("raj", applied.ApprovedBy);
 
-        var (_, after) = await DeskAsync(d => d.StatusAsync("checkout", "prod"));
+        var (_, after) = await CoordinatorAsync(d => d.StatusAsync("checkout", "prod"));
         Assert.Empty(after.Pending);
         Assert.Equal(before.Pending.Count, after.Applied.Count);
 

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Migrations;
 using OpsConsole.Core.Migrations.Lint;
 using OpsConsole.Core.Migrations.Sql;

@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Console.Auth;
-using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Migrations;
 using OpsConsole.Core.Migrations.Evidence;
 using OpsConsole.Core.Migrations.Orchestration;
@@ -68,9 +68,9 @@ public sealed record UploadedBundle(string Service, string Version, string Check
 
 public static class MigrationsApi
 {
-    private static async Task<Created<UploadedBundle>> UploadBundle(string service, string? version, MigrationDesk desk, HttpContext ctx, CancellationToken ct)
+    private static async Task<Created<UploadedBundle>> UploadBundle(string service, string? version, MigrationCoordinator coordinator, HttpContext ctx, CancellationToken ct)
     {
-        var source = await desk.UploadBundleAsync(ctx.ToActor(), service, version, ctx.Request.Body, ct);
+        var source = await coordinator.UploadBundleAsync(ctx.ToActor(), service, version, ctx.Request.Body, ct);
         return TypedResults.Created($"/api/v1/migrations/{service}", new UploadedBundle(service, version!, source.Checksum, source.Changes.Select(c => c.Name).ToList()));
     }
 
@@ -80,26 +80,26 @@ public static class MigrationsApi
         migrations.MapGet("/", ListTargets).WithName("ListMigrationTargets").WithSummary("Migration targets per service and environment (connection strings never shown)");
         migrations.MapGet("/{service}/{environment}", Status).WithName("GetMigrationStatus").RequireRateLimiting(OpsConsole.Console.Hosting.SecuritySetup.ExpensiveRead)
             .WithSummary("Applied, pending and drifted changes of a service's target in an environment").ProducesProblem(404);
-        migrations.MapPost("/{service}/{environment}/dry-run", async (string service, string environment, MigrationDesk desk, HttpContext ctx, CancellationToken ct) =>
+        migrations.MapPost("/{service}/{environment}/dry-run", async (string service, string environment, MigrationCoordinator coordinator, HttpContext ctx, CancellationToken ct) =>
             {
                 var body = await OptionalBodyAsync<MigrationRunBody>(ctx, ct);
-                return await RequestAsync(service, environment, new MigrationBatchRequest(MigrationRunKind.DryRun, body?.Waivers, body?.ScheduledFor), desk, ctx, ct);
+                return await RequestAsync(service, environment, new MigrationBatchRequest(MigrationRunKind.DryRun, body?.Waivers, body?.ScheduledFor), coordinator, ctx, ct);
             })
             .WithName("DryRunMigrations").WithSummary("Rehearse the pending changes on the real target, rolled back (ReleaseManager); 202 with batchId")
             .RequireAuthorization(Policies.ReleaseManager).ProducesValidationProblem().ProducesProblem(404);
-        migrations.MapPost("/{service}/{environment}/apply", async (string service, string environment, MigrationDesk desk, HttpContext ctx, CancellationToken ct) =>
+        migrations.MapPost("/{service}/{environment}/apply", async (string service, string environment, MigrationCoordinator coordinator, HttpContext ctx, CancellationToken ct) =>
             {
                 var body = await OptionalBodyAsync<MigrationRunBody>(ctx, ct);
-                return await RequestAsync(service, environment, new MigrationBatchRequest(MigrationRunKind.Apply, body?.Waivers, body?.ScheduledFor), desk, ctx, ct);
+                return await RequestAsync(service, environment, new MigrationBatchRequest(MigrationRunKind.Apply, body?.Waivers, body?.ScheduledFor), coordinator, ctx, ct);
             })
             .WithName("ApplyMigrations").WithSummary("Apply the pending changes (ReleaseManager); 202 with batchId")
             .WithDescription("Body (optional): {\"waivers\":[{\"change\",\"ruleId\",\"reason\"}], \"scheduledFor\": UTC time}. On an environment that needs approval " +
                              "the batch waits as AwaitingApproval until another ReleaseManager approves it.")
             .RequireAuthorization(Policies.ReleaseManager).ProducesValidationProblem().ProducesProblem(404);
-        migrations.MapPost("/{service}/{environment}/revert", async (string service, string environment, MigrationDesk desk, HttpContext ctx, CancellationToken ct) =>
+        migrations.MapPost("/{service}/{environment}/revert", async (string service, string environment, MigrationCoordinator coordinator, HttpContext ctx, CancellationToken ct) =>
             {
                 var body = await OptionalBodyAsync<MigrationRevertBody>(ctx, ct);
-                return await RequestAsync(service, environment, new MigrationBatchRequest(MigrationRunKind.Revert, null, body?.ScheduledFor, body?.Count, body?.To), desk, ctx, ct);
+                return await RequestAsync(service, environment, new MigrationBatchRequest(MigrationRunKind.Revert, null, body?.ScheduledFor, body?.Count, body?.To), coordinator, ctx, ct);
             })
             .WithName("RevertMigrations").WithSummary("Revert the last N changes ({\"count\":N}) or back to a change ({\"to\":name}) (ReleaseManager); 202 with batchId")
             .RequireAuthorization(Policies.ReleaseManager).ProducesValidationProblem().ProducesProblem(404);
@@ -166,20 +166,20 @@ public static class MigrationsApi
         TypedResults.Ok((await db.MigrationTargets.AsNoTracking().OrderBy(t => t.Service).ThenBy(t => t.Environment).ToListAsync(ct))
             .Select(MigrationTargetView.From).ToList());
 
-    private static async Task<Ok<MigrationStatusView>> Status(string service, string environment, MigrationDesk desk, CancellationToken ct)
+    private static async Task<Ok<MigrationStatusView>> Status(string service, string environment, MigrationCoordinator coordinator, CancellationToken ct)
     {
-        var (target, status) = await desk.StatusAsync(service, environment, ct);
+        var (target, status) = await coordinator.StatusAsync(service, environment, ct);
         return TypedResults.Ok(MigrationStatusView.From(target, status));
     }
 
-    private static async Task<Accepted<MigrationBatchView>> RequestAsync(string service, string environment, MigrationBatchRequest request, MigrationDesk desk, HttpContext ctx, CancellationToken ct)
+    private static async Task<Accepted<MigrationBatchView>> RequestAsync(string service, string environment, MigrationBatchRequest request, MigrationCoordinator coordinator, HttpContext ctx, CancellationToken ct)
     {
-        var batch = await desk.RequestAsync(ctx.ToActor(), service, environment, request, ct);
+        var batch = await coordinator.RequestAsync(ctx.ToActor(), service, environment, request, ct);
         return TypedResults.Accepted($"/api/v1/migration-batches/{batch.Id}", MigrationBatchView.From(batch));
     }
 
-    private static async Task<Ok<MigrationTargetView>> SetTarget(string service, string environment, MigrationTargetBody body, MigrationDesk desk, HttpContext ctx, CancellationToken ct) =>
-        TypedResults.Ok(MigrationTargetView.From(await desk.SetTargetAsync(ctx.ToActor(), service, environment, body.Provider, body.ConnectionString, body.RequiresApproval, ct)));
+    private static async Task<Ok<MigrationTargetView>> SetTarget(string service, string environment, MigrationTargetBody body, MigrationCoordinator coordinator, HttpContext ctx, CancellationToken ct) =>
+        TypedResults.Ok(MigrationTargetView.From(await coordinator.SetTargetAsync(ctx.ToActor(), service, environment, body.Provider, body.ConnectionString, body.RequiresApproval, ct)));
 
     private static async Task<Ok<List<MigrationBatchView>>> ListBatches(string? service, string? environment, int? limit, OpsDbContext db, MigrationApprovalPolicy approvals, CancellationToken ct)
     {
@@ -195,9 +195,9 @@ public static class MigrationsApi
             ? TypedResults.Ok(MigrationBatchView.From(b, approvals))
             : TypedResults.Problem(statusCode: 404, title: "Not found", detail: $"Migration batch {id} was not found.");
 
-    private static async Task<Accepted<MigrationBatchView>> Approve(Guid id, MigrationDesk desk, HttpContext ctx, CancellationToken ct)
+    private static async Task<Accepted<MigrationBatchView>> Approve(Guid id, MigrationCoordinator coordinator, HttpContext ctx, CancellationToken ct)
     {
-        var batch = await desk.ApproveAsync(ctx.ToActor(), id, ct);
+        var batch = await coordinator.ApproveAsync(ctx.ToActor(), id, ct);
         return TypedResults.Accepted($"/api/v1/migration-batches/{batch.Id}", MigrationBatchView.From(batch));
     }
 

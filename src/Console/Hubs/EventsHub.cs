@@ -2,8 +2,6 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using OpsConsole.Console.Auth;
 using OpsConsole.Console.Hosting;
-using OpsConsole.Core.Events;
-using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Console.Hubs;
 
@@ -67,15 +65,5 @@ public sealed class EventsHub(SecuritySettings security) : Hub
         for (var i = subject.IndexOf('/'); i >= 0; i = subject.IndexOf('/', i + 1))
             groups.Add("s:" + subject[..(i + 1)] + "*");
         return groups;
-    }
-}
-
-/// <summary>Pushes relayed events to hub clients.</summary>
-public sealed class HubEventSink(IHubContext<EventsHub> hub) : IEventSink
-{
-    public Task OnEventAsync(EventEnvelope envelope, OpsDbContext db, CancellationToken ct)
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(envelope.CloudEventJson);
-        return hub.Clients.Groups(EventsHub.GroupsOf(envelope.Subject)).SendAsync(EventsHub.EventMethod, doc.RootElement.Clone(), ct);
     }
 }

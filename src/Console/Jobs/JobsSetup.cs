@@ -35,26 +35,3 @@ public static class JobsSetup
         recurring.AddOrUpdate<WebhookDeliveryJob>("webhooks-requeue-overdue", j => j.RequeueOverdueAsync(CancellationToken.None), "*/5 * * * *");
     }
 }
-
-/// <summary>Schedules webhook deliveries as Hangfire jobs, through the DI client (no static state).</summary>
-public sealed class HangfireWebhookQueue(IBackgroundJobClient jobs) : IWebhookQueue
-{
-    public void DeliverNow(Guid deliveryId) => jobs.Enqueue<WebhookDeliveryJob>(j => j.AttemptAsync(deliveryId, CancellationToken.None));
-
-    public void DeliverAt(Guid deliveryId, DateTime whenUtc) =>
-        jobs.Schedule<WebhookDeliveryJob>(j => j.AttemptAsync(deliveryId, CancellationToken.None), new DateTimeOffset(DateTime.SpecifyKind(whenUtc, DateTimeKind.Utc)));
-}
-
-/// <summary>
-/// One delivery attempt per job run. Hangfire's own retries are off: the sender schedules the next
-/// attempt by the webhook retry policy, which also decides when to give up.
-/// </summary>
-public sealed class WebhookDeliveryJob(WebhookSender sender)
-{
-    [AutomaticRetry(Attempts = 0)]
-    [JobDisplayName("Webhook delivery {0}")]
-    public Task AttemptAsync(Guid deliveryId, CancellationToken ct) => sender.AttemptAsync(deliveryId, ct);
-
-    [AutomaticRetry(Attempts = 0)]
-    public Task RequeueOverdueAsync(CancellationToken ct) => sender.RequeueOverdueAsync(TimeSpan.FromMinutes(5), ct);
-}

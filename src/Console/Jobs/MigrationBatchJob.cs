@@ -1,20 +1,7 @@
-using System.Threading.Channels;
 using Hangfire;
-using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Migrations.Orchestration;
-using OpsConsole.Core.Persistence;
-using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Jobs;
-
-/// <summary>Queues migration batches as Hangfire jobs through the DI client (no static state).</summary>
-public sealed class HangfireMigrationQueue(IBackgroundJobClient jobs) : IMigrationJobQueue
-{
-    public void RunNow(Guid batchId) => jobs.Enqueue<MigrationBatchJob>(j => j.RunAsync(batchId, CancellationToken.None));
-
-    public void RunAt(Guid batchId, DateTime whenUtc) =>
-        jobs.Schedule<MigrationBatchJob>(j => j.RunAsync(batchId, CancellationToken.None), new DateTimeOffset(DateTime.SpecifyKind(whenUtc, DateTimeKind.Utc)));
-}
 
 /// <summary>
 /// One migration batch. A retry (or a job resumed after a crash) runs the same batch id again; the
@@ -30,42 +17,5 @@ public sealed class MigrationBatchJob(MigrationBatchExecutor executor, IServiceS
         await executor.ExecuteAsync(batchId, ct);
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<DeploymentPlanner>().AfterBatchAsync(batchId, ct);
-    }
-}
-
-/// <summary>
-/// Watches rollouts that belong to a deployment plan: when one ends, the plan requests its contract
-/// changes (Healthy) or fails. Woken by the reconciler's in-process notices (no polling); checks
-/// every plan in flight once at start, for rollouts that ended while the console was down.
-/// </summary>
-public sealed class DeploymentPlanWatcher(RolloutUpdates updates, IServiceScopeFactory scopes, ILogger<DeploymentPlanWatcher> logger) : BackgroundService
-{
-    private readonly Channel<Guid> _changed = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var subscription = updates.Subscribe((id, _) => _changed.Writer.TryWrite(id));
-        try
-        {
-            await using (var scope = scopes.CreateAsyncScope())
-            {
-                var inFlight = await scope.ServiceProvider.GetRequiredService<OpsDbContext>().DeploymentPlans.AsNoTracking()
-                    .Where(p => p.Status == DeploymentPlanStatus.RollingOut && p.RolloutId != null).Select(p => p.RolloutId!.Value).ToListAsync(stoppingToken);
-                foreach (var id in inFlight) _changed.Writer.TryWrite(id);
-            }
-            await foreach (var rolloutId in _changed.Reader.ReadAllAsync(stoppingToken))
-            {
-                try
-                {
-                    await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<DeploymentPlanner>().AfterRolloutAsync(rolloutId, stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Deployment plan of rollout {RolloutId}: could not move on", rolloutId);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { }
     }
 }

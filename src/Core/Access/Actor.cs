@@ -1,3 +1,5 @@
+using OpsConsole.Core.Domain;
+
 namespace OpsConsole.Core.Access;
 
 /// <summary>

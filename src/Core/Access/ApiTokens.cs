@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 

@@ -15,9 +15,9 @@ namespace OpsConsole.Core.Cluster;
 /// deployed revision reports its instances as <see cref="InstanceState.Starting"/> until they pass
 /// their health checks. Callers poll (or re-read) to see progress.</item>
 /// <item>Reads of something that does not exist return null or empty; writes to a revision or
-/// service that does not exist throw <see cref="Access.NotFoundException"/> or
-/// <see cref="Access.InvalidInputException"/>; a write that would black-hole traffic (removing a
-/// revision that still has weight) throws <see cref="Access.ConflictException"/>.</item>
+/// service that does not exist throw <see cref="Domain.NotFoundException"/> or
+/// <see cref="Domain.InvalidInputException"/>; a write that would black-hole traffic (removing a
+/// revision that still has weight) throws <see cref="Domain.ConflictException"/>.</item>
 /// </list>
 /// </summary>
 public interface IClusterAdapter
@@ -54,7 +54,7 @@ public interface IClusterAdapter
 
     /// <summary>
     /// Stops every instance of the revision and forgets it. True when it existed, false when it was
-    /// already gone. Throws <see cref="Access.ConflictException"/> while a weight or header route still
+    /// already gone. Throws <see cref="Domain.ConflictException"/> while a weight or header route still
     /// names it: move its traffic first.
     /// </summary>
     Task<bool> RemoveRevisionAsync(ServiceEnvironment target, string revision, CancellationToken ct = default);

@@ -27,7 +27,7 @@ public sealed record TrafficLoad(double RequestsPerSecond, double PreviewRequest
     public TrafficLoad Validated() =>
         RequestsPerSecond is >= 0 and <= MaxRequestsPerSecond && PreviewRequestsPerSecond is >= 0 and <= MaxRequestsPerSecond
             ? this
-            : throw new Access.InvalidInputException("requestsPerSecond", $"A rate must be between 0 and {MaxRequestsPerSecond} requests per second.");
+            : throw new Domain.InvalidInputException("requestsPerSecond", $"A rate must be between 0 and {MaxRequestsPerSecond} requests per second.");
 }
 
 public sealed record TrafficGeneratorStatus(ServiceEnvironment Target, TrafficLoad Load, long Sent, long Failed, string? LastError);

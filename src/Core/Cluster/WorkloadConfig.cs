@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Cluster;
 

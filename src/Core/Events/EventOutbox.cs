@@ -44,9 +44,3 @@ public sealed class EventOutbox(EventSource source)
         return row;
     }
 }
-
-/// <summary>The CloudEvents <c>source</c> of this console instance.</summary>
-public sealed record EventSource(Uri Uri)
-{
-    public static EventSource ForInstance(string instance) => new(new Uri($"/opsconsole/{Uri.EscapeDataString(instance)}", UriKind.Relative));
-}

@@ -33,32 +33,3 @@ public sealed class DeployTarget
     public IReadOnlyDictionary<string, string> StableConfig =>
         JsonSerializer.Deserialize<Dictionary<string, string>>(StableConfigJson) ?? [];
 }
-
-/// <summary>A stored, versioned analysis template: each save adds a version; rollouts use the latest.</summary>
-public sealed class StoredAnalysisTemplate
-{
-    public required string Name { get; set; }
-    public int Version { get; set; }
-    public required string Json { get; set; }
-    public required string CreatedBy { get; set; }
-    public DateTime CreatedAt { get; set; }
-
-    public Analysis.AnalysisTemplate Template => JsonSerializer.Deserialize<Analysis.AnalysisTemplate>(Json)! with { Version = Version };
-}
-
-/// <summary>
-/// The latest version of every template, read once: for one reconciler pass, or for one request
-/// (read on first use, so requests that never look a template up never query for them).
-/// </summary>
-public sealed class TemplateSnapshot : IAnalysisTemplates
-{
-    private readonly Lazy<Dictionary<string, Analysis.AnalysisTemplate>> _latest;
-
-    public TemplateSnapshot(IEnumerable<StoredAnalysisTemplate> stored) : this(() => stored) { }
-
-    public TemplateSnapshot(Func<IEnumerable<StoredAnalysisTemplate>> load) =>
-        _latest = new(() => load().GroupBy(s => s.Name).ToDictionary(g => g.Key, g => g.OrderByDescending(s => s.Version).First().Template));
-
-    public Analysis.AnalysisTemplate? Find(string name) => _latest.Value.GetValueOrDefault(name);
-    public IEnumerable<Analysis.AnalysisTemplate> All => _latest.Value.Values;
-}

@@ -75,6 +75,109 @@ public sealed class Rollout
         : CanaryWeight >= 100 ? new Dictionary<string, int> { [Revision] = 100 }
         : CanaryWeight <= 0 ? new Dictionary<string, int> { [StableRevision] = 100 }
         : new Dictionary<string, int> { [StableRevision] = 100 - CanaryWeight, [Revision] = CanaryWeight };
+
+    // State changes. The engine and people's actions change a rollout only through these, so the
+    // fields that belong together (phase, pause, message, step) never drift apart.
+
+    /// <summary>Waits: at a step, for an analysis, or because a person said so (only a person's pause is resumed).</summary>
+    public void Pause(string reason, bool byUser)
+    {
+        Phase = RolloutPhase.Paused;
+        PauseReason = reason;
+        PausedByUser = byUser;
+        Message = reason;
+    }
+
+    /// <summary>Goes on after a person's pause.</summary>
+    public void Resume(string message)
+    {
+        Phase = RolloutPhase.Progressing;
+        PausedByUser = false;
+        PauseReason = null;
+        Message = message;
+    }
+
+    /// <summary>Moves to the next canary step, which starts now; any pause ends.</summary>
+    public void AdvanceStep(DateTime now)
+    {
+        CurrentStepIndex++;
+        StepStartedAt = now;
+        Phase = RolloutPhase.Progressing;
+        PauseReason = null;
+        PausedByUser = false;
+    }
+
+    /// <summary>Asks the next tick to take the new revision to all traffic at once (a person's pause ends; a step's reason stays until then).</summary>
+    public void RequestFullPromotion()
+    {
+        PromoteFullRequested = true;
+        Phase = RolloutPhase.Progressing;
+        PausedByUser = false;
+    }
+
+    /// <summary>Blue/green: asks the next tick to switch the traffic to the preview (any pause lasts until then).</summary>
+    public void RequestSwitch() => PromoteFullRequested = true;
+
+    /// <summary>Blue/green: the new revision took the traffic.</summary>
+    public void MarkSwitched(string message)
+    {
+        Switched = true;
+        Phase = RolloutPhase.Progressing;
+        PauseReason = null;
+        PausedByUser = false;
+        Message = message;
+    }
+
+    /// <summary>Done: the new version is stable.</summary>
+    public void Finish(DateTime now, string message)
+    {
+        Phase = RolloutPhase.Healthy;
+        CompletedAt = now;
+        PromoteFullRequested = false;
+        PauseReason = null;
+        Message = message;
+    }
+
+    /// <summary>Rolled back (aborted, or degraded when the new revision never became healthy): no traffic on it any more.</summary>
+    public void Abort(string reason, bool degraded, string message, DateTime now)
+    {
+        CanaryWeight = 0;
+        Switched = false;
+        Phase = degraded ? RolloutPhase.Degraded : RolloutPhase.Aborted;
+        AbortReason = reason;
+        CompletedAt = now;
+        PauseReason = null;
+        PausedByUser = false;
+        PromoteFullRequested = false;
+        Message = message;
+    }
+
+    /// <summary>Refused before anything was deployed: degraded, with nothing on the cluster to roll back.</summary>
+    public void Refuse(string reason, DateTime now)
+    {
+        Phase = RolloutPhase.Degraded;
+        AbortReason = reason;
+        Message = reason;
+        CompletedAt = now;
+        UpdatedAt = now;
+    }
+
+    /// <summary>A new attempt from the first step, after an abort.</summary>
+    public void Restart(DateTime now, string message)
+    {
+        Phase = RolloutPhase.Progressing;
+        CurrentStepIndex = 0;
+        CanaryWeight = 0;
+        Switched = false;
+        PreviewReadyAt = null;
+        AbortReason = null;
+        CompletedAt = null;
+        PauseReason = null;
+        PausedByUser = false;
+        AttemptStartedAt = now;
+        StepStartedAt = now;
+        Message = message;
+    }
 }
 
 public enum AnalysisRunKind { Step, Background, PrePromotion, PostPromotion }

@@ -1,4 +1,5 @@
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Rollouts;
 
@@ -92,7 +93,7 @@ public static class RolloutActions
         {
             case RolloutAction.Promote:
                 RequireActive(r, action);
-                if (strategy.BlueGreen is not null) r.PromoteFullRequested = true;
+                if (strategy.BlueGreen is not null) r.RequestSwitch();
                 else NextStep(r, now);
                 break;
             case RolloutAction.Skip:
@@ -102,24 +103,16 @@ public static class RolloutActions
                 break;
             case RolloutAction.PromoteFull:
                 RequireActive(r, action);
-                r.PromoteFullRequested = true;
-                r.Phase = RolloutPhase.Progressing;
-                r.PausedByUser = false;
+                r.RequestFullPromotion();
                 break;
             case RolloutAction.Pause:
                 if (r.Phase != RolloutPhase.Progressing) throw new ConflictException($"Only a progressing rollout can be paused; this one is {r.Phase}.");
-                r.Phase = RolloutPhase.Paused;
-                r.PausedByUser = true;
-                r.PauseReason = $"Paused by {actor.Name}.";
-                r.Message = r.PauseReason;
+                r.Pause($"Paused by {actor.Name}.", byUser: true);
                 break;
             case RolloutAction.Resume:
                 if (r.Phase != RolloutPhase.Paused) throw new ConflictException($"Only a paused rollout can be resumed; this one is {r.Phase}.");
                 if (!r.PausedByUser) throw new ConflictException($"This rollout waits at a step ({r.PauseReason}); promote it to go on.");
-                r.Phase = RolloutPhase.Progressing;
-                r.PausedByUser = false;
-                r.PauseReason = null;
-                r.Message = $"Resumed by {actor.Name}.";
+                r.Resume($"Resumed by {actor.Name}.");
                 break;
             case RolloutAction.Abort:
                 RequireActive(r, action);
@@ -128,18 +121,7 @@ public static class RolloutActions
             case RolloutAction.Retry:
                 if (r.Phase is not (RolloutPhase.Aborted or RolloutPhase.Degraded))
                     throw new ConflictException($"Only an aborted or degraded rollout can be retried; this one is {r.Phase}.");
-                r.Phase = RolloutPhase.Progressing;
-                r.CurrentStepIndex = 0;
-                r.CanaryWeight = 0;
-                r.Switched = false;
-                r.PreviewReadyAt = null;
-                r.AbortReason = null;
-                r.CompletedAt = null;
-                r.PauseReason = null;
-                r.PausedByUser = false;
-                r.AttemptStartedAt = now;
-                r.StepStartedAt = now;
-                r.Message = $"Retried by {actor.Name}.";
+                r.Restart(now, $"Retried by {actor.Name}.");
                 break;
         }
         r.UpdatedAt = now;
@@ -165,10 +147,6 @@ public static class RolloutActions
         // An inconclusive background analysis is overridden by promoting past it; a new one starts.
         foreach (var run in r.AnalysisRuns.Where(a => a.Kind == AnalysisRunKind.Background && a.Phase == Analysis.AnalysisPhase.Inconclusive))
             run.StartedAt = DateTime.MinValue;
-        r.CurrentStepIndex++;
-        r.StepStartedAt = now;
-        r.Phase = RolloutPhase.Progressing;
-        r.PausedByUser = false;
-        r.PauseReason = null;
+        r.AdvanceStep(now);
     }
 }

@@ -3,17 +3,12 @@ using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Demo;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Core.Rollouts;
-
-/// <summary>A second rollout for a target that already has one in flight. Maps to 409 with the running one's id.</summary>
-public sealed class RolloutInProgressException(Guid runningId, string target)
-    : ConflictException($"A rollout of {target} is already in flight ({runningId}); abort it or wait for it to finish.")
-{
-    public Guid RunningId { get; } = runningId;
-}
 
 /// <summary>Starts rollouts and applies people's actions to them; every change is audited and emitted.</summary>
 public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, RolloutEngine engine, TimeProvider clock, RolloutUpdates? updates = null)

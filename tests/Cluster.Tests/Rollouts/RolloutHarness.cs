@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Cluster.Local;
+using OpsConsole.Core.Demo;
 using OpsConsole.Core.Egress;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;

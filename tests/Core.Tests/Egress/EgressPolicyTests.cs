@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Egress;
 
 namespace OpsConsole.Core.Tests.Egress;

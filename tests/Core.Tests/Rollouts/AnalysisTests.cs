@@ -1,4 +1,6 @@
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Demo;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Rollouts.Analysis;
 
 namespace OpsConsole.Core.Tests.Rollouts;
@@ -64,7 +66,7 @@ public sealed class AnalysisTests
             new() { Name = $"m{i}", Interval = interval ?? TimeSpan.FromSeconds(1), Count = count, SuccessCondition = "result < 1" };
 
         new AnalysisTemplate { Name = "t", Metrics = [.. Enumerable.Range(0, AnalysisTemplate.MaxMetrics).Select(i => M(i))] }.CheckLimits();
-        foreach (var demo in OpsConsole.Core.Rollouts.DemoTemplates.All) demo.CheckLimits(); // the demo's 1 s windows stay valid
+        foreach (var demo in DemoTemplates.All) demo.CheckLimits(); // the demo's 1 s windows stay valid
 
         var many = Assert.Throws<InvalidInputException>(() => new AnalysisTemplate { Name = "t", Metrics = [.. Enumerable.Range(0, 50).Select(i => M(i))] }.CheckLimits());
         Assert.True(many.Errors.ContainsKey("metrics"));

@@ -7,6 +7,8 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Cluster.InMemory;
+using OpsConsole.Core.Demo;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Cluster.InMemory;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Rollouts;
 using OpsConsole.Core.Rollouts.Analysis;

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using MudBlazor;
 using OpsConsole.Console.Auth;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Console.Components.Shared;

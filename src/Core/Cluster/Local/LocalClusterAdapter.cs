@@ -1,11 +1,8 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Cluster.Local;
 
@@ -21,7 +18,7 @@ namespace OpsConsole.Core.Cluster.Local;
 /// ingress. If the console dies without disposing, instances exit on their own when they notice
 /// (they watch the console's pid), and the next start reaps any that did not.
 /// </summary>
-public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDisposable
+public sealed partial class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan SupervisorTick = TimeSpan.FromMilliseconds(100);
 
@@ -48,8 +45,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
     private readonly HttpMessageInvoker _forwardClient;
     private readonly HttpClient _probeClient;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly string _portsFile;
-    private readonly Dictionary<string, int> _rememberedPorts;
+    private readonly IngressPortMemory _ingressPorts;
     private readonly Task _supervisor;
     private string? _workloadPath;
     private bool _disposed;
@@ -74,8 +70,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
 
         _pids = new PidFiles(Path.Combine(_clusterDirectory, "pids"));
         ReapedOrphans = _pids.ReapOrphans(m => _log.LogWarning("Local cluster: {Message}", m));
-        _portsFile = Path.Combine(_clusterDirectory, "ingress-ports.json");
-        _rememberedPorts = ReadRememberedPorts(_portsFile);
+        _ingressPorts = new IngressPortMemory(Path.Combine(_clusterDirectory, "ingress-ports.json"), _log);
 
         _forwardClient = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -294,9 +289,8 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
                 if (_services.TryGetValue(target, out var existing)) return existing;
             }
             var service = new ServiceRuntime(target);
-            var key = target.ToString();
             int? preferred;
-            lock (_gate) preferred = _rememberedPorts.TryGetValue(key, out var p) ? p : null;
+            lock (_gate) preferred = _ingressPorts.PortOf(target);
             var ingress = await LocalIngress.StartAsync(target, preferred, () => service.Routes, _forwardClient,
                 _options.IngressRequestTimeout, _time, ct);
             bool disposedMeanwhile;
@@ -307,11 +301,7 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
                 {
                     service.Ingress = ingress;
                     _services.Add(target, service);
-                    if (preferred != ingress.Port)
-                    {
-                        _rememberedPorts[key] = ingress.Port;
-                        WriteRememberedPorts();
-                    }
+                    if (preferred != ingress.Port) _ingressPorts.Remember(target, ingress.Port);
                 }
             }
             if (disposedMeanwhile)
@@ -325,307 +315,6 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
         finally
         {
             _ingressStart.Release();
-        }
-    }
-
-    private static Dictionary<string, int> ReadRememberedPorts(string file)
-    {
-        try
-        {
-            return File.Exists(file) ? JsonSerializer.Deserialize<Dictionary<string, int>>(File.ReadAllText(file)) ?? [] : [];
-        }
-        catch (Exception e) when (e is IOException or JsonException)
-        {
-            return [];
-        }
-    }
-
-    private void WriteRememberedPorts()
-    {
-        try
-        {
-            File.WriteAllText(_portsFile + ".tmp", JsonSerializer.Serialize(_rememberedPorts));
-            File.Move(_portsFile + ".tmp", _portsFile, overwrite: true);
-        }
-        catch (IOException e)
-        {
-            _log.LogWarning(e, "Local cluster: could not remember the ingress ports");
-        }
-    }
-
-    // ---------------------------------------------------------------- instances (all *Locked under _gate)
-
-    private void ScaleLocked(ServiceRuntime service, RevisionRuntime revision, int desired, List<(WorkloadInstance, Process)> stopped)
-    {
-        revision.Desired = desired;
-        var changedRoutes = false;
-        while (revision.Instances.Count > desired)
-        {
-            var last = revision.Instances.MaxBy(i => i.Ordinal)!;
-            revision.Instances.Remove(last);
-            changedRoutes |= last.State == InstanceState.Healthy;
-            StopLocked(last, stopped);
-        }
-        while (revision.Instances.Count < desired)
-        {
-            var ordinal = Enumerable.Range(0, desired).First(o => revision.Instances.All(i => i.Ordinal != o));
-            var instance = new WorkloadInstance($"{service.Target.Service}-{service.Target.Environment}-{revision.Name}-{ordinal}", ordinal, revision);
-            revision.Instances.Add(instance);
-            StartLocked(instance);
-        }
-        revision.Instances.Sort((a, b) => a.Ordinal.CompareTo(b.Ordinal));
-        if (changedRoutes) RebuildRoutesLocked(service);
-    }
-
-    private void StartLocked(WorkloadInstance instance)
-    {
-        var now = Clock.GetUtcNow();
-        var revision = instance.Revision;
-        var port = FreeLoopbackPort();
-        var psi = new ProcessStartInfo(WorkloadLocator.FindDotnet(_options.DotnetPath))
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = false,
-            WorkingDirectory = Path.GetDirectoryName(_workloadPath)!,
-        };
-        psi.ArgumentList.Add(_workloadPath!);
-        psi.Environment.Clear();
-        foreach (var name in InheritedVariables)
-            if (Environment.GetEnvironmentVariable(name) is { } value) psi.Environment[name] = value;
-        foreach (var (name, value) in revision.Spec.Config)
-            if (WorkloadConfig.IsAllowed(name)) psi.Environment[name] = value;
-        psi.Environment["SERVICE_NAME"] = revision.Target.Service;
-        psi.Environment["SERVICE_ENVIRONMENT"] = revision.Target.Environment;
-        psi.Environment["SERVICE_VERSION"] = revision.Spec.Version;
-        psi.Environment["REVISION"] = revision.Name;
-        psi.Environment["INSTANCE_ID"] = instance.Id;
-        psi.Environment["PORT"] = port.ToString(CultureInfo.InvariantCulture);
-        psi.Environment["OPS_PARENT_PID"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
-
-        var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
-        var output = instance.Output;
-        output.Clear();
-        process.OutputDataReceived += (_, e) => output.Add(e.Data);
-        process.ErrorDataReceived += (_, e) => output.Add(e.Data);
-        process.Exited += (_, _) => _ = OnExitedAsync(instance, process);
-        instance.Generation++;
-        instance.ProbeInFlight = false;
-        instance.ProbeFailures = 0;
-        instance.StartedAt = now;
-        try
-        {
-            process.Start();
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
-        {
-            process.Dispose();
-            CrashLocked(instance, $"could not start the workload process: {e.Message}", TimeSpan.Zero);
-            return;
-        }
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        instance.Process = process;
-        instance.ProcessId = process.Id;
-        instance.Address = new Uri($"http://127.0.0.1:{port}/");
-        instance.State = InstanceState.Starting;
-        instance.Since = now;
-        instance.NextProbeAt = now + _options.StartingProbeInterval;
-        try { _pids.Write(instance.Id, process); }
-        catch (IOException e) { _log.LogWarning(e, "Local cluster: could not write the pid file of {Instance}", instance.Id); }
-        _log.LogDebug("Local cluster: started {Instance} (pid {Pid}, port {Port})", instance.Id, process.Id, port);
-    }
-
-    /// <summary>Marks an instance stopped and kills its process; the caller awaits the exit outside the lock.</summary>
-    private void StopLocked(WorkloadInstance instance, List<(WorkloadInstance, Process)> stopped)
-    {
-        instance.Stopped = true;
-        if (instance.Process is not { } process) return;
-        instance.Process = null;
-        TryKill(process);
-        stopped.Add((instance, process));
-    }
-
-    private async Task AwaitStoppedAsync(List<(WorkloadInstance Instance, Process Process)> stopped)
-    {
-        foreach (var (instance, process) in stopped)
-        {
-            try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)); }
-            catch (TimeoutException) { _log.LogWarning("Local cluster: {Instance} (pid {Pid}) did not exit after kill", instance.Id, instance.ProcessId); }
-            _pids.Delete(instance.Id);
-            process.Dispose();
-        }
-    }
-
-    private async Task OnExitedAsync(WorkloadInstance instance, Process process)
-    {
-        // Let the last output lines (often the reason) arrive before recording the exit.
-        try { await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(2)); }
-        catch (Exception e) when (e is TimeoutException or InvalidOperationException) { }
-        int code;
-        try { code = process.ExitCode; }
-        catch (InvalidOperationException) { code = -1; }
-        lock (_gate)
-        {
-            if (_disposed || instance.Stopped || !ReferenceEquals(instance.Process, process)) return;
-            instance.Process = null;
-            var wasHealthy = instance.State == InstanceState.Healthy;
-            _pids.Delete(instance.Id);
-            CrashLocked(instance, $"exited with code {code}", Clock.GetUtcNow() - instance.StartedAt);
-            _log.LogWarning("Local cluster: {Instance} exited with code {Code}; restarting in {Delay:0.#} s", instance.Id, code,
-                (instance.NextStartAt - Clock.GetUtcNow()).TotalSeconds);
-            if (wasHealthy && _services.TryGetValue(instance.Revision.Target, out var service)) RebuildRoutesLocked(service);
-        }
-        process.Dispose();
-    }
-
-    /// <summary>Kills a live instance that failed its checks so that it restarts.</summary>
-    private void KillForRestartLocked(WorkloadInstance instance, string reason)
-    {
-        if (instance.Process is not { } process) return;
-        instance.Process = null;
-        var wasHealthy = instance.State == InstanceState.Healthy;
-        TryKill(process);
-        _ = process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => process.Dispose(), TaskScheduler.Default);
-        _pids.Delete(instance.Id);
-        CrashLocked(instance, reason, Clock.GetUtcNow() - instance.StartedAt);
-        _log.LogWarning("Local cluster: killed {Instance}: {Reason}", instance.Id, reason);
-        if (wasHealthy && _services.TryGetValue(instance.Revision.Target, out var service)) RebuildRoutesLocked(service);
-    }
-
-    private void CrashLocked(WorkloadInstance instance, string reason, TimeSpan ranFor)
-    {
-        var now = Clock.GetUtcNow();
-        instance.ConsecutiveCrashes = ranFor >= _options.BackoffResetAfter ? 1 : instance.ConsecutiveCrashes + 1;
-        var delay = TimeSpan.FromTicks(Math.Min(_options.MaxRestartBackoff.Ticks,
-            _options.InitialRestartBackoff.Ticks * (1L << Math.Min(instance.ConsecutiveCrashes - 1, 20))));
-        instance.State = InstanceState.CrashLoopBackOff;
-        instance.Since = now;
-        instance.NextStartAt = now + delay;
-        var tail = instance.Output.Text();
-        instance.LastError = tail is null ? reason : $"{reason}; last output:\n{tail}";
-    }
-
-    private static void TryKill(Process process)
-    {
-        try { process.Kill(entireProcessTree: true); }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException) { }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    // ---------------------------------------------------------------- supervision
-
-    private async Task SuperviseAsync()
-    {
-        using var timer = new PeriodicTimer(SupervisorTick, Clock);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stopping.Token))
-            {
-                try { SuperviseOnce(); }
-                catch (Exception e) when (e is not OperationCanceledException) { _log.LogError(e, "Local cluster: supervision failed"); }
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
-
-    private void SuperviseOnce()
-    {
-        var probes = new List<(WorkloadInstance Instance, int Generation, Uri Address)>();
-        lock (_gate)
-        {
-            if (_disposed) return;
-            var now = Clock.GetUtcNow();
-            foreach (var service in _services.Values)
-            foreach (var revision in service.Revisions.Values)
-            foreach (var instance in revision.Instances)
-            {
-                if (instance.Stopped) continue;
-                if (!instance.Running)
-                {
-                    if (instance.State == InstanceState.CrashLoopBackOff && now >= instance.NextStartAt)
-                    {
-                        instance.Restarts++;
-                        StartLocked(instance);
-                    }
-                    continue;
-                }
-                if (instance.State == InstanceState.Starting && now - instance.StartedAt > _options.StartupTimeout)
-                {
-                    KillForRestartLocked(instance, $"did not pass its health check within {_options.StartupTimeout.TotalSeconds:0} s");
-                    continue;
-                }
-                if (!instance.ProbeInFlight && now >= instance.NextProbeAt)
-                {
-                    instance.ProbeInFlight = true;
-                    probes.Add((instance, instance.Generation, instance.Address!));
-                }
-            }
-        }
-        foreach (var (instance, generation, address) in probes)
-            _ = ProbeAsync(instance, generation, address);
-    }
-
-    private async Task ProbeAsync(WorkloadInstance instance, int generation, Uri address)
-    {
-        bool healthy;
-        string? failure = null;
-        try
-        {
-            using var cts = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            cts.CancelAfter(_options.ProbeTimeout);
-            using var response = await _probeClient.GetAsync(new Uri(address, "healthz"), HttpCompletionOption.ResponseHeadersRead, cts.Token);
-            healthy = response.IsSuccessStatusCode;
-            if (!healthy) failure = $"health check answered {(int)response.StatusCode}";
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException or ObjectDisposedException)
-        {
-            healthy = false;
-            failure = e is OperationCanceledException ? "health check timed out" : $"health check failed: {e.Message}";
-        }
-
-        lock (_gate)
-        {
-            if (_disposed || instance.Stopped || instance.Generation != generation || !instance.Running) return;
-            instance.ProbeInFlight = false;
-            var now = Clock.GetUtcNow();
-            var before = instance.State;
-            if (healthy)
-            {
-                instance.ProbeFailures = 0;
-                instance.State = InstanceState.Healthy;
-            }
-            else if (instance.State != InstanceState.Starting)
-            {
-                instance.ProbeFailures++;
-                if (instance.ProbeFailures >= _options.RestartThreshold)
-                {
-                    KillForRestartLocked(instance, $"failed {instance.ProbeFailures} health checks in a row ({failure})");
-                    return;
-                }
-                if (instance.ProbeFailures >= _options.UnhealthyThreshold)
-                {
-                    instance.State = InstanceState.Unhealthy;
-                    instance.LastError = failure;
-                }
-            }
-            instance.NextProbeAt = now + (instance.State == InstanceState.Starting ? _options.StartingProbeInterval : _options.ProbeInterval);
-            if (instance.State != before)
-            {
-                instance.Since = now;
-                if (instance.State == InstanceState.Healthy)
-                    _log.LogDebug("Local cluster: {Instance} is healthy", instance.Id);
-                else
-                    _log.LogWarning("Local cluster: {Instance} is {State}: {Failure}", instance.Id, instance.State, failure);
-                if (_services.TryGetValue(instance.Revision.Target, out var service)) RebuildRoutesLocked(service);
-            }
         }
     }
 
@@ -666,72 +355,6 @@ public sealed class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDi
         new(service.Target, service.Revisions.Values.OrderBy(r => r.CreatedAt).Select(SnapshotLocked).ToList(), RoutingLocked(service), service.Ingress?.Endpoint);
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
-
-    // ---------------------------------------------------------------- shutdown
-
-    /// <summary>Stops every instance (and waits for the processes to exit) and every ingress.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        var stopped = new List<(WorkloadInstance, Process)>();
-        List<LocalIngress> ingresses;
-        lock (_gate)
-        {
-            if (_disposed) return;
-            _disposed = true;
-            foreach (var instance in AllInstancesLocked()) StopLocked(instance, stopped);
-            ingresses = _services.Values.Select(s => s.Ingress).OfType<LocalIngress>().ToList();
-        }
-        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        await _stopping.CancelAsync();
-        try { await _supervisor; } catch (OperationCanceledException) { }
-        await AwaitStoppedAsync(stopped);
-        foreach (var ingress in ingresses) await ingress.DisposeAsync();
-        _forwardClient.Dispose();
-        _probeClient.Dispose();
-        await _folderLock.DisposeAsync();
-        _stopping.Dispose();
-        _log.LogInformation("Local cluster: stopped {Count} instance(s) and {Ingresses} ingress(es)", stopped.Count, ingresses.Count);
-    }
-
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
-
-    /// <summary>Last resort when the process exits without disposing: kill the instances, wait for nothing.</summary>
-    private void OnProcessExit(object? sender, EventArgs e)
-    {
-        lock (_gate)
-        {
-            if (_disposed) return;
-            foreach (var instance in AllInstancesLocked())
-                if (instance.Process is { } process) TryKill(process);
-        }
-    }
-
-    /// <summary>
-    /// Test hook that simulates the console dying: forgets everything without stopping a process or
-    /// deleting a pid file, and releases the data folder, as a killed console would.
-    /// </summary>
-    internal async Task AbandonAsync()
-    {
-        List<LocalIngress> ingresses;
-        lock (_gate)
-        {
-            _disposed = true;
-            foreach (var instance in AllInstancesLocked())
-            {
-                instance.Stopped = true;
-                instance.Process?.Dispose();
-                instance.Process = null;
-            }
-            ingresses = _services.Values.Select(s => s.Ingress).OfType<LocalIngress>().ToList();
-        }
-        AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
-        await _stopping.CancelAsync();
-        try { await _supervisor; } catch (OperationCanceledException) { }
-        foreach (var ingress in ingresses) await ingress.DisposeAsync();
-        _forwardClient.Dispose();
-        _probeClient.Dispose();
-        await _folderLock.DisposeAsync();
-    }
 
     private IEnumerable<WorkloadInstance> AllInstancesLocked() =>
         _services.Values.SelectMany(s => s.Revisions.Values).SelectMany(r => r.Instances).ToList();

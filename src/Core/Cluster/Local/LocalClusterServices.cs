@@ -10,12 +10,13 @@ public static class LocalClusterServices
     /// Registers the local cluster as the <see cref="IClusterAdapter"/> and its traffic generator as the
     /// <see cref="ITrafficGenerator"/>, plus a hosted service that creates the cluster when the host
     /// starts (which reaps instances a previous run left behind) and stops every instance and ingress
-    /// when the host stops. The cluster always runs on the real clock, whatever TimeProvider is registered:
-    /// it supervises real processes.
+    /// when the host stops. A registered TimeProvider stamps revisions and the ingress's traffic record
+    /// (metric windows, so analysis and metrics agree on the time); supervision always runs on the real
+    /// clock: it watches real processes.
     /// </summary>
     public static IServiceCollection AddLocalCluster(this IServiceCollection services, Func<IServiceProvider, LocalClusterOptions> options)
     {
-        services.AddSingleton(sp => new LocalClusterAdapter(options(sp), sp.GetService<ILogger<LocalClusterAdapter>>()));
+        services.AddSingleton(sp => new LocalClusterAdapter(options(sp), sp.GetService<ILogger<LocalClusterAdapter>>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IClusterAdapter>(sp => sp.GetRequiredService<LocalClusterAdapter>());
         services.AddSingleton(sp => new TrafficGenerator(sp.GetRequiredService<IClusterAdapter>(), sp.GetService<ILogger<TrafficGenerator>>()));
         services.AddSingleton<ITrafficGenerator>(sp => sp.GetRequiredService<TrafficGenerator>());

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Egress;
 using OpsConsole.Core.Persistence;
 

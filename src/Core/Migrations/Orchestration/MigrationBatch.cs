@@ -71,21 +71,6 @@ public sealed class MigrationBatch
     public DateTime? ApprovalExpiresAt(MigrationApprovalPolicy policy) => RequiresApproval && ApprovedAt is { } at ? at + policy.Validity : null;
 }
 
-/// <summary>How long an approval stays valid: a job that starts later is refused and the batch waits for a new approval.</summary>
-public sealed record MigrationApprovalPolicy(TimeSpan Validity)
-{
-    public static readonly MigrationApprovalPolicy Default = new(TimeSpan.FromHours(24));
-
-    /// <summary>From a number of hours as configured (OPS_MIGRATION_APPROVAL_HOURS); empty means the default.</summary>
-    public static MigrationApprovalPolicy FromHours(string? hours)
-    {
-        if (string.IsNullOrWhiteSpace(hours)) return Default;
-        if (!double.TryParse(hours, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var h) || h <= 0 || h > 24 * 90)
-            throw new InvalidOperationException($"OPS_MIGRATION_APPROVAL_HOURS must be a number of hours above 0 and at most {24 * 90}; it is '{hours}'.");
-        return new MigrationApprovalPolicy(TimeSpan.FromHours(h));
-    }
-}
-
 public sealed record RecordedScript(string File, string Sha256, string Sql);
 
 public sealed record RecordedChange(string Name, string Phase, bool Transactional, string Checksum, IReadOnlyList<RecordedScript> Scripts);
@@ -106,24 +91,6 @@ public sealed record RecordedBatch(string Scope, IReadOnlyList<RecordedChange> C
                 c.Scripts.Select(s => new RecordedScript(s.FileName, s.Sha256, s.Sql)).ToList())).ToList(),
             MigrationLinter.Lint(changes, dialect, waivers).Select(FindingResult.From).ToList(),
             Sql.StatementGuard.Scan(changes, dialect).Select(r => r.ToString()).ToList());
-}
-
-/// <summary>
-/// A service's migration target in one environment: SQLite or PostgreSQL, with the connection string
-/// kept protected (ASP.NET Data Protection): it is never returned, logged or put in evidence; only
-/// <see cref="Description"/> (no credentials) is shown.
-/// </summary>
-public sealed class MigrationTargetConfig
-{
-    public required string Service { get; set; }
-    public required string Environment { get; set; }
-    public Targets.TargetKind Provider { get; set; }
-    public required string ProtectedConnectionString { get; set; }
-    public required string Description { get; set; }
-    /// <summary>Apply and revert wait for a ReleaseManager other than the requester (prod in the demo).</summary>
-    public bool RequiresApproval { get; set; }
-    public required string UpdatedBy { get; set; }
-    public DateTime UpdatedAt { get; set; }
 }
 
 public sealed record ChangeResult(string Name, string Phase, string Outcome, long DurationMs, bool? VerifyPassed, string? Verify,

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Migrations.Evidence;
 using OpsConsole.Core.Persistence;
@@ -203,6 +204,3 @@ public sealed class MigrationBatchExecutor(IDbContextFactory<OpsDbContext> dbFac
         public void Report(MigrationProgress value) => updates.Report(value);
     }
 }
-
-/// <summary>A run that hit an unexpected error; its message is redacted. The job is retried with the same batch id.</summary>
-public sealed class MigrationRunException(string message) : Exception(message);

@@ -1,6 +1,6 @@
 using System.Globalization;
 using NCalc;
-using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Rollouts.Analysis;
 

@@ -1,4 +1,4 @@
-using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 
 namespace OpsConsole.Core.Rollouts.Analysis;
 

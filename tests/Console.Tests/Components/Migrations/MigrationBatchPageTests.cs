@@ -12,19 +12,15 @@ using OpsConsole.Core.Migrations.Orchestration;
 
 namespace OpsConsole.Console.Tests.Components.Migrations;
 
-/// <summary>The batch page over a real store and the real desk: results, live progress, and approval by someone other than the requester.</summary>
+/// <summary>The batch page over a real store and the real coordinator: results, live progress, and approval by someone other than the requester.</summary>
 public sealed class MigrationBatchPageTests() : ComponentContext(services =>
 {
     services.AddLogging();
     services.AddSingleton(TimeProvider.System);
     services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
-    services.AddSingleton(new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
-    services.AddSingleton<MigrationTargets>();
-    services.AddSingleton<MigrationUpdates>();
-    services.AddSingleton(new MigrationRunner());
+    services.AddMigrationEngine(_ => new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
     services.AddSingleton<RecordingQueue>();
     services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<RecordingQueue>());
-    services.AddScoped<MigrationDesk>();
 })
 {
     public sealed class RecordingQueue : IMigrationJobQueue

@@ -7,25 +7,22 @@ using MudBlazor;
 using OpsConsole.Console.Components.Pages.Migrations;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Migrations;
 using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.Migrations.Targets;
 
 namespace OpsConsole.Console.Tests.Components.Migrations;
 
-/// <summary>The /migrations page over a real store and the real desk: targets (Admin), reverts and scheduled runs (ReleaseManager), deployment plans.</summary>
+/// <summary>The /migrations page over a real store and the real coordinator: targets (Admin), reverts and scheduled runs (ReleaseManager), deployment plans.</summary>
 public sealed class MigrationsPageTests() : ComponentContext(services =>
 {
     services.AddLogging();
     services.AddSingleton(TimeProvider.System);
     services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
-    services.AddSingleton(new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
-    services.AddSingleton<MigrationTargets>();
-    services.AddSingleton<MigrationUpdates>();
-    services.AddSingleton(new MigrationRunner());
+    services.AddMigrationEngine(_ => new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
     services.AddSingleton<MigrationBatchPageTests.RecordingQueue>();
     services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<MigrationBatchPageTests.RecordingQueue>());
-    services.AddScoped<MigrationDesk>();
 })
 {
     private readonly string _targetDirectory = Path.Combine(Path.GetTempPath(), $"opsconsole-bunit-targets-{Guid.NewGuid():N}");
@@ -116,7 +113,7 @@ public sealed class MigrationsPageTests() : ComponentContext(services =>
         Assert.Empty(cut.FindAll("[data-testid=edit-target]"));
 
         await using var scope = Services.CreateAsyncScope();
-        var desk = scope.ServiceProvider.GetRequiredService<MigrationDesk>();
+        var desk = scope.ServiceProvider.GetRequiredService<MigrationCoordinator>();
         await Assert.ThrowsAsync<AccessDeniedException>(() =>
             desk.SetTargetAsync(ActorOf("rita", Roles.ReleaseManager), "checkout", "dev", "postgres", "Host=127.0.0.1;Database=orders", true));
         await using var db = NewDb();

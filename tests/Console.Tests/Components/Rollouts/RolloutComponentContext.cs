@@ -7,6 +7,7 @@ using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Demo;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
 using OpsConsole.Core.Rollouts.Analysis;

@@ -1,5 +1,6 @@
 using OpsConsole.Console.Components.Pages.Rollouts;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Demo;
 using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Tests.Components.Rollouts;

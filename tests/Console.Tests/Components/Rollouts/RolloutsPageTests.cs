@@ -8,6 +8,8 @@ using OpsConsole.Console.Components.Pages.Rollouts;
 using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Demo;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Tests.Components.Rollouts;

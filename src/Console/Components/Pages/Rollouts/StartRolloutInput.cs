@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Components.Pages.Rollouts;

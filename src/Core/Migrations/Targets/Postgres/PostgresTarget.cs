@@ -31,7 +31,7 @@ public sealed class PostgresTarget : ITargetDatabase
         }
         catch (ArgumentException)
         {
-            throw new Access.InvalidInputException("connectionString", "The PostgreSQL connection string cannot be read.");
+            throw new Domain.InvalidInputException("connectionString", "The PostgreSQL connection string cannot be read.");
         }
         _connectionString = builder.ConnectionString;
         _password = builder.Password ?? "";

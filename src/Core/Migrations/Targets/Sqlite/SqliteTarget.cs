@@ -23,7 +23,7 @@ public sealed class SqliteTarget : ITargetDatabase
         }
         catch (ArgumentException)
         {
-            throw new Access.InvalidInputException("connectionString", "The SQLite connection string cannot be read.");
+            throw new Domain.InvalidInputException("connectionString", "The SQLite connection string cannot be read.");
         }
         // A pooled connection would keep the file open after the run; migrations connect rarely.
         builder.Pooling = false;

@@ -1,4 +1,3 @@
-using Hangfire;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using OpsConsole.Core.Persistence;
@@ -14,17 +13,5 @@ public sealed class StoreReadyCheck(IDbContextFactory<OpsDbContext> dbFactory) :
         if (!await db.Database.CanConnectAsync(ct)) return HealthCheckResult.Unhealthy("The store cannot be reached.");
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
         return pending.Count == 0 ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"{pending.Count} store migration(s) not applied.");
-    }
-}
-
-/// <summary>Ready when this instance's job server has sent a heartbeat recently.</summary>
-public sealed class JobServerReadyCheck(JobStorage storage, ConsoleSettings settings) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
-    {
-        var servers = storage.GetMonitoringApi().Servers();
-        var alive = servers.Any(s => s.Name.StartsWith(settings.InstanceName, StringComparison.OrdinalIgnoreCase)
-                                     && s.Heartbeat is { } hb && DateTime.UtcNow - hb < TimeSpan.FromMinutes(1));
-        return Task.FromResult(alive ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("The job server has not reported in."));
     }
 }

@@ -1,7 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Persistence;
+using OpsConsole.Core.Rollouts;
 
-namespace OpsConsole.Core.Rollouts;
+namespace OpsConsole.Core.Demo;
 
 /// <summary>
 /// First-run content for rollouts: the built-in analysis templates always, and with the demo on,

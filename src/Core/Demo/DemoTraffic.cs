@@ -1,6 +1,7 @@
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Cluster;
 
-namespace OpsConsole.Core.Cluster;
+namespace OpsConsole.Core.Demo;
 
 /// <summary>
 /// Switching the built-in traffic generator for a service and environment. The generator itself

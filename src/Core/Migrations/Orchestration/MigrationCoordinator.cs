@@ -2,34 +2,19 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
-using OpsConsole.Core.Migrations.Evidence;
 using OpsConsole.Core.Migrations.Lint;
 using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Core.Migrations.Orchestration;
-
-/// <summary>A target that cannot be reached or read now. Maps to 409 (the request is fine; the target is not).</summary>
-public sealed class TargetUnavailableException(string message) : ConflictException(message);
-
-/// <summary>What a person asks of the desk: a kind of run, optional waivers, a time, and for a revert how far back.</summary>
-public sealed record MigrationBatchRequest(
-    MigrationRunKind Kind,
-    IReadOnlyList<WaiverInput>? Waivers = null,
-    DateTime? ScheduledFor = null,
-    int? RevertCount = null,
-    string? RevertTo = null,
-    MigrationPhase? Phase = null,
-    Guid? PlanId = null);
-
-public sealed record WaiverInput(string? Change, string? RuleId, string? Reason);
 
 /// <summary>
 /// The migrations capability for people: status of a target, requests for dry-runs, applies and
 /// reverts (ReleaseManager), approval by a second ReleaseManager where the target demands it, and
 /// the targets themselves (Admin). Each change is audited; runs happen in <see cref="MigrationBatchExecutor"/>.
 /// </summary>
-public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, MigrationTargets targets, MigrationRunner runner,
+public sealed class MigrationCoordinator(OpsDbContext db, MigrationCatalog catalog, MigrationTargets targets, MigrationRunner runner,
     IMigrationJobQueue queue, TimeProvider clock, EventOutbox outbox, MigrationUpdates? updates = null, MigrationApprovalPolicy? approvals = null)
 {
     private readonly MigrationApprovalPolicy _approvals = approvals ?? MigrationApprovalPolicy.Default;
@@ -153,15 +138,10 @@ public sealed class MigrationDesk(OpsDbContext db, MigrationCatalog catalog, Mig
 
     public async Task<MigrationBatch> ApproveAsync(Actor actor, Guid id, CancellationToken ct = default)
     {
-        actor.Require("approve migrations", Roles.ReleaseManager);
+        actor.Require(MigrationApproval.Action, Roles.ReleaseManager);
         var batch = await db.MigrationBatches.FirstOrDefaultAsync(b => b.Id == id, ct) ?? throw new NotFoundException($"Migration batch {id}");
-        if (batch.Status != MigrationBatchStatus.AwaitingApproval)
-            throw new ConflictException($"Batch {id} is {batch.Status}: only a batch awaiting approval can be approved.");
-        if (string.Equals(batch.RequestedBy, actor.Name, StringComparison.OrdinalIgnoreCase))
-            throw new ConflictException($"{actor.Name} requested batch {id} and may not approve it: another ReleaseManager must.");
+        if (MigrationApproval.Check(batch, actor) is { } refusal) throw new ConflictException(refusal);
         var now = clock.GetUtcNow().UtcDateTime;
-        if (batch.SourceChecksum is null || batch.ChangesJson is null)
-            throw new ConflictException($"Batch {id} was requested before the console recorded the SQL of a batch: request it again so the approval covers the SQL shown.");
         var current = catalog.Read(batch.Service);
         if (current.Checksum != batch.SourceChecksum)
             throw new ConflictException($"The migrations of {batch.Service} changed since batch {id} was requested ({batch.SourceOrigin} then, {current.Origin} now): " +

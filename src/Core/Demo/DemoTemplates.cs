@@ -1,6 +1,6 @@
 using OpsConsole.Core.Rollouts.Analysis;
 
-namespace OpsConsole.Core.Rollouts;
+namespace OpsConsole.Core.Demo;
 
 /// <summary>The analysis templates every console starts with.</summary>
 public static class DemoTemplates
