@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Hangfire;
 using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
@@ -44,7 +45,7 @@ public sealed class DeploymentPlanWatcher(RolloutUpdates updates, IServiceScopeF
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var subscription = updates.Subscribe((id, _) => _changed.Writer.TryWrite(id));
+        using var subscription = updates.Subscribe(c => _changed.Writer.TryWrite(c.RolloutId));
         try
         {
             await using (var scope = scopes.CreateAsyncScope())

@@ -1,4 +1,3 @@
-using OpsConsole.Core.Cluster.InMemory;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,10 +5,12 @@ using OpsConsole.Console.Hosting;
 using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Cluster.InMemory;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
-using OpsConsole.Core.Rollouts;
 using OpsConsole.Core.Rollouts.Analysis;
+using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Tests.Components.Rollouts;
 

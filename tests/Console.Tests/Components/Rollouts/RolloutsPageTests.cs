@@ -8,6 +8,7 @@ using OpsConsole.Console.Components.Pages.Rollouts;
 using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Tests.Components.Rollouts;
