@@ -27,7 +27,22 @@ public abstract class RolloutComponentContext : ComponentContext
     /// <summary>Two canary steps that set a weight, an analysis between them, and a wait at the end.</summary>
     public const string Strategy = """{"canary":{"steps":[{"setWeight":20},{"analysis":"error-rate"},{"setWeight":60},{"pause":{}}]}}""";
 
+    /// <param name="more">Registrations after the rollout services, which win (e.g. a cluster that reports traffic).</param>
+    protected RolloutComponentContext(Action<IServiceCollection> more) : base(s =>
+    {
+        AddRollouts(s);
+        more(s);
+    })
+    {
+        Seed();
+    }
+
     protected RolloutComponentContext() : base(AddRollouts)
+    {
+        Seed();
+    }
+
+    private void Seed()
     {
         using var db = NewDb();
         DemoSeed.EnsureAsync(db, demo: false, DateTime.UtcNow).GetAwaiter().GetResult();
@@ -49,6 +64,7 @@ public abstract class RolloutComponentContext : ComponentContext
         s.AddSingleton<ITrafficGenerator>(sp => sp.GetRequiredService<FakeTrafficGenerator>());
         s.AddSingleton<IMetricProvider, NoMetrics>();
         s.AddSingleton<RolloutUpdates>();
+        s.AddSingleton<MigrationUpdates>();
         s.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.AsNoTracking().ToList()));
         s.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<IClusterAdapter>(),
             new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>()),
