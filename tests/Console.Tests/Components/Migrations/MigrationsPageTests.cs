@@ -15,20 +15,23 @@ using OpsConsole.Core.Migrations;
 namespace OpsConsole.Console.Tests.Components.Migrations;
 
 /// <summary>The /migrations page over a real store and the real desk: targets (Admin), reverts and scheduled runs (ReleaseManager), deployment plans.</summary>
-public sealed class MigrationsPageTests() : ComponentContext(services =>
+public sealed class MigrationsPageTests() : ComponentContext(MigrationsPageTests.AddMigrationServices)
 {
-    services.AddLogging();
-    services.AddSingleton(TimeProvider.System);
-    services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
-    services.AddSingleton(new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
-    services.AddSingleton<MigrationTargets>();
-    services.AddSingleton<MigrationUpdates>();
-    services.AddSingleton(new MigrationRunner());
-    services.AddSingleton<MigrationBatchPageTests.RecordingQueue>();
-    services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<MigrationBatchPageTests.RecordingQueue>());
-    services.AddScoped<MigrationDesk>();
-})
-{
+    /// <summary>The desk and its collaborators as the console wires them, over a recording job queue.</summary>
+    internal static void AddMigrationServices(IServiceCollection services)
+    {
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+        services.AddSingleton(new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
+        services.AddSingleton<MigrationTargets>();
+        services.AddSingleton<MigrationUpdates>();
+        services.AddSingleton(new MigrationRunner());
+        services.AddSingleton<MigrationBatchPageTests.RecordingQueue>();
+        services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<MigrationBatchPageTests.RecordingQueue>());
+        services.AddScoped<MigrationDesk>();
+    }
+
     private readonly string _targetDirectory = Path.Combine(Path.GetTempPath(), $"opsconsole-bunit-targets-{Guid.NewGuid():N}");
 
     private bool _seeded;
