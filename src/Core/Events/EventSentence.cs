@@ -26,7 +26,7 @@ public static class EventSentence
         var subject = TargetOf(e, d);
         return e.Type switch
         {
-            EventTypes.DeployStarted => $"deploy.started {subject} {d.S("version")}{From(d.S("previousVersion"))}{Paren(d.S("strategy"))} by {d.S("by") ?? e.Actor}",
+            EventTypes.DeployStarted => $"deploy.started {subject} {Arrow(d.S("previousVersion"), d.S("version"))}{Paren(d.S("strategy"))} by {d.S("by") ?? e.Actor}",
             EventTypes.DeployCompleted => d.S("outcome") is "Healthy" or null
                 ? $"deploy.completed {subject} {d.S("version")} is healthy and takes all traffic{From(d.S("previousVersion"))}"
                 : $"deploy.completed {subject} {d.S("version")} ended {d.S("outcome")!.ToLowerInvariant()}{Reason(d.S("reason"))}",
@@ -62,6 +62,7 @@ public static class EventSentence
         d.S("service") is { } s && d.S("environment") is { } env ? $"{s}/{env}" : e.Subject;
 
     private static string From(string? previous) => previous is null ? "" : $" (from {previous})";
+    private static string Arrow(string? from, string? to) => from is null ? $"{to}" : $"{from} → {to}";
     private static string Paren(string? s) => s is null ? "" : $" ({s})";
     private static string Reason(string? s) => string.IsNullOrWhiteSpace(s) ? "" : $": {s.TrimEnd('.')}";
     private static string Approved(Data d) => d.S("approvedBy") is { } a ? $", approved by {a}" : "";

@@ -24,7 +24,7 @@ public sealed class EventSentenceTests : ComponentContext
     public static TheoryData<string, object, string> Examples => new()
     {
         { EventTypes.DeployStarted, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", revision = "1.1.0", previousVersion = "1.0.0", strategy = "canary", by = "vera" },
-            "deploy.started checkout/prod 1.1.0 (from 1.0.0) (canary) by vera" },
+            "deploy.started checkout/prod 1.0.0 → 1.1.0 (canary) by vera" },
         { EventTypes.DeployCompleted, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", outcome = "Healthy", previousVersion = "1.0.0" },
             "deploy.completed checkout/prod 1.1.0 is healthy and takes all traffic (from 1.0.0)" },
         { EventTypes.RollbackExecuted, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", stableVersion = "1.0.0", reason = "Analysis error-rate failed: 0.50 > 0.05.", trigger = "automatic" },
