@@ -1,6 +1,7 @@
 using OpsConsole.Console.Jobs;
-using OpsConsole.Core.Migrations;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Migrations.Orchestration;
+using OpsConsole.Core.Migrations;
 
 namespace OpsConsole.Console.Hosting;
 

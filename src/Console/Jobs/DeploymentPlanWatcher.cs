@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
@@ -17,7 +18,7 @@ public sealed class DeploymentPlanWatcher(RolloutUpdates updates, IServiceScopeF
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var subscription = updates.Subscribe((id, _) => _changed.Writer.TryWrite(id));
+        using var subscription = updates.Subscribe(c => _changed.Writer.TryWrite(c.RolloutId));
         try
         {
             await using (var scope = scopes.CreateAsyncScope())

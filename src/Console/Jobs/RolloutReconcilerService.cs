@@ -1,3 +1,4 @@
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Jobs;

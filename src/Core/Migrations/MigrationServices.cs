@@ -1,3 +1,4 @@
+using OpsConsole.Core.Events;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Core.Migrations.Orchestration;
 

@@ -21,6 +21,9 @@ public static class RolloutActions
         ["resume"] = RolloutAction.Resume, ["abort"] = RolloutAction.Abort, ["retry"] = RolloutAction.Retry, ["skip"] = RolloutAction.Skip,
     };
 
+    /// <summary>The roles that may start a rollout: the coordinator requires them, the pages offer the form by them.</summary>
+    public static readonly string[] StartRoles = [Roles.OnCall, Roles.ReleaseManager];
+
     /// <summary>The roles that may take the action on some rollout; <see cref="RolesFor(Rollout, RolloutAction)"/> is the rule for a given one.</summary>
     public static string[] RolesFor(RolloutAction action) =>
         action == RolloutAction.PromoteFull ? [Roles.ReleaseManager] : [Roles.OnCall, Roles.ReleaseManager];

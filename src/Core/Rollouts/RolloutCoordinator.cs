@@ -19,7 +19,7 @@ public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, Roll
     public async Task<Rollout> StartAsync(Actor actor, string? service, string? environment, string? version, JsonElement? strategy,
         IReadOnlyDictionary<string, string>? config, CancellationToken ct = default)
     {
-        actor.Require("start rollouts", Roles.OnCall, Roles.ReleaseManager);
+        actor.Require("start rollouts", RolloutActions.StartRoles);
         var target = new ServiceEnvironment(service ?? "", environment ?? "");
         var deployTarget = await db.DeployTargets.FirstOrDefaultAsync(t => t.Service == target.Service && t.Environment == target.Environment, ct)
                            ?? throw new NotFoundException($"Service '{target.Service}' in environment '{target.Environment}'");

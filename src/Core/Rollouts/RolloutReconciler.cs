@@ -148,34 +148,3 @@ public sealed class RolloutReconciler(
         await cluster.SetWeightsAsync(t.Target, TrafficSplit.AllTo(spec.Name), ct);
     }
 }
-
-/// <summary>
-/// In-process notice that a rollout's stored state changed (a step, a measurement), so live views
-/// refresh at once. Domain events go through the outbox; this only carries "look again".
-/// </summary>
-public sealed class RolloutUpdates
-{
-    private event Action<Guid, string>? Changed;
-    private readonly SemaphoreSlim _wake = new(0, 1);
-
-    /// <summary>Asks the reconciler for a pass now (a rollout was started or acted on).</summary>
-    public void Wake()
-    {
-        try { _wake.Release(); } catch (SemaphoreFullException) { }
-    }
-
-    public Task<bool> WaitForWakeAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
-
-    public IDisposable Subscribe(Action<Guid, string> onChange)
-    {
-        Changed += onChange;
-        return new Unsubscriber(() => Changed -= onChange);
-    }
-
-    public void Publish(Guid rolloutId, string subject) => Changed?.Invoke(rolloutId, subject);
-
-    private sealed class Unsubscriber(Action dispose) : IDisposable
-    {
-        public void Dispose() => dispose();
-    }
-}

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Core.Rollouts;

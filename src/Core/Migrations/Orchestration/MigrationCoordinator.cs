@@ -37,7 +37,7 @@ public sealed class MigrationCoordinator(OpsDbContext db, MigrationCatalog catal
     public async Task<MigrationBatch> RequestAsync(Actor actor, string service, string environment, MigrationBatchRequest request, CancellationToken ct = default)
     {
         var verb = request.Kind switch { MigrationRunKind.DryRun => "dry-run", MigrationRunKind.Apply => "apply", _ => "revert" };
-        actor.Require($"{verb} migrations", Roles.ReleaseManager);
+        actor.Require($"{verb} migrations", MigrationRoles.Run);
         var config = await FindTargetAsync(service, environment, ct);
         var source = catalog.Read(service);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -126,7 +126,7 @@ public sealed class MigrationCoordinator(OpsDbContext db, MigrationCatalog catal
     /// <summary>Stores an uploaded bundle as the service's migrations for a version (ReleaseManager); audited with its checksum.</summary>
     public async Task<MigrationSource> UploadBundleAsync(Actor actor, string service, string? version, Stream zip, CancellationToken ct = default)
     {
-        actor.Require("upload migration bundles", Roles.ReleaseManager);
+        actor.Require("upload migration bundles", MigrationRoles.Run);
         var (source, stored) = await catalog.StoreBundleAsync(service, version ?? "", zip, ct);
         if (!stored) return source; // the same bundle again: nothing changed, nothing to record
         var summary = new { service, version, checksum = source.Checksum, changes = source.Changes.Select(c => c.Name) };
@@ -138,7 +138,7 @@ public sealed class MigrationCoordinator(OpsDbContext db, MigrationCatalog catal
 
     public async Task<MigrationBatch> ApproveAsync(Actor actor, Guid id, CancellationToken ct = default)
     {
-        actor.Require(MigrationApproval.Action, Roles.ReleaseManager);
+        actor.Require(MigrationApproval.Action, MigrationApproval.ApproverRoles);
         var batch = await db.MigrationBatches.FirstOrDefaultAsync(b => b.Id == id, ct) ?? throw new NotFoundException($"Migration batch {id}");
         if (MigrationApproval.Check(batch, actor) is { } refusal) throw new ConflictException(refusal);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -167,7 +167,7 @@ public sealed class MigrationCoordinator(OpsDbContext db, MigrationCatalog catal
     public async Task<MigrationTargetConfig> SetTargetAsync(Actor actor, string service, string environment, string? provider, string? connectionString,
         bool? requiresApproval, CancellationToken ct = default)
     {
-        actor.Require("configure migration targets", Roles.Admin);
+        actor.Require("configure migration targets", MigrationRoles.Configure);
         var errors = new Dictionary<string, string[]>();
         if (!MigrationTargets.IsValidName(service)) errors["service"] = ["A service name is lower-case letters, digits and '-'."];
         if (!MigrationTargets.IsValidName(environment)) errors["environment"] = ["An environment name is lower-case letters, digits and '-'."];

@@ -7,8 +7,9 @@ using MudBlazor;
 using OpsConsole.Console.Components.Pages.Migrations;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
-using OpsConsole.Core.Migrations;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Migrations.Orchestration;
+using OpsConsole.Core.Migrations;
 
 namespace OpsConsole.Console.Tests.Components.Migrations;
 

@@ -8,23 +8,27 @@ using OpsConsole.Console.Components.Pages.Migrations;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Domain;
-using OpsConsole.Core.Migrations;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.Migrations.Targets;
+using OpsConsole.Core.Migrations;
 
 namespace OpsConsole.Console.Tests.Components.Migrations;
 
 /// <summary>The /migrations page over a real store and the real coordinator: targets (Admin), reverts and scheduled runs (ReleaseManager), deployment plans.</summary>
-public sealed class MigrationsPageTests() : ComponentContext(services =>
+public sealed class MigrationsPageTests() : ComponentContext(MigrationsPageTests.AddMigrationServices)
 {
-    services.AddLogging();
-    services.AddSingleton(TimeProvider.System);
-    services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
-    services.AddMigrationEngine(_ => new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
-    services.AddSingleton<MigrationBatchPageTests.RecordingQueue>();
-    services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<MigrationBatchPageTests.RecordingQueue>());
-})
-{
+    /// <summary>The migration engine as the console wires them, over a recording job queue.</summary>
+    internal static void AddMigrationServices(IServiceCollection services)
+    {
+        services.AddLogging();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IDataProtectionProvider>(new EphemeralDataProtectionProvider());
+        services.AddMigrationEngine(_ => new MigrationCatalog(Path.Combine(AppContext.BaseDirectory, "migrations")));
+        services.AddSingleton<MigrationBatchPageTests.RecordingQueue>();
+        services.AddSingleton<IMigrationJobQueue>(sp => sp.GetRequiredService<MigrationBatchPageTests.RecordingQueue>());
+    }
+
     private readonly string _targetDirectory = Path.Combine(Path.GetTempPath(), $"opsconsole-bunit-targets-{Guid.NewGuid():N}");
 
     private bool _seeded;

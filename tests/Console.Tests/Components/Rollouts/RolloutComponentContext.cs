@@ -1,4 +1,3 @@
-using OpsConsole.Core.Cluster.InMemory;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,11 +5,13 @@ using OpsConsole.Console.Hosting;
 using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
+using OpsConsole.Core.Cluster.InMemory;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Demo;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
-using OpsConsole.Core.Rollouts;
 using OpsConsole.Core.Rollouts.Analysis;
+using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Tests.Components.Rollouts;
 
@@ -27,7 +28,22 @@ public abstract class RolloutComponentContext : ComponentContext
     /// <summary>Two canary steps that set a weight, an analysis between them, and a wait at the end.</summary>
     public const string Strategy = """{"canary":{"steps":[{"setWeight":20},{"analysis":"error-rate"},{"setWeight":60},{"pause":{}}]}}""";
 
+    /// <param name="more">Registrations after the rollout services, which win (e.g. a cluster that reports traffic).</param>
+    protected RolloutComponentContext(Action<IServiceCollection> more) : base(s =>
+    {
+        AddRollouts(s);
+        more(s);
+    })
+    {
+        Seed();
+    }
+
     protected RolloutComponentContext() : base(AddRollouts)
+    {
+        Seed();
+    }
+
+    private void Seed()
     {
         using var db = NewDb();
         DemoSeed.EnsureAsync(db, demo: false, DateTime.UtcNow).GetAwaiter().GetResult();
@@ -49,6 +65,7 @@ public abstract class RolloutComponentContext : ComponentContext
         s.AddSingleton<ITrafficGenerator>(sp => sp.GetRequiredService<FakeTrafficGenerator>());
         s.AddSingleton<IMetricProvider, NoMetrics>();
         s.AddSingleton<RolloutUpdates>();
+        s.AddSingleton<MigrationUpdates>();
         s.AddScoped<IAnalysisTemplates>(sp => new TemplateSnapshot(sp.GetRequiredService<OpsDbContext>().AnalysisTemplates.AsNoTracking().ToList()));
         s.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<IClusterAdapter>(),
             new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>()),

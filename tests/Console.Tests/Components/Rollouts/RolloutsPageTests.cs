@@ -10,6 +10,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Demo;
 using OpsConsole.Core.Domain;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Rollouts;
 
 namespace OpsConsole.Console.Tests.Components.Rollouts;

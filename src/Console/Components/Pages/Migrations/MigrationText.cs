@@ -45,4 +45,11 @@ public static class MigrationText
         utc = DateTime.SpecifyKind(parsed, DateTimeKind.Utc);
         return true;
     }
+
+    /// <summary>The coordinator's message plus what each field got wrong (the messages never quote a connection string).</summary>
+    public static OpsConsole.Core.Domain.InvalidInputException Readable(OpsConsole.Core.Domain.InvalidInputException ex)
+    {
+        var details = ex.Errors.SelectMany(e => e.Value).Where(m => m != ex.Message).ToList();
+        return details.Count == 0 ? ex : new OpsConsole.Core.Domain.InvalidInputException($"{ex.Message} {string.Join(" ", details)}", ex.Errors);
+    }
 }

@@ -17,7 +17,7 @@ public sealed record RolloutModel(RolloutView View, bool PausedByUser, bool Swit
     public Guid Id => View.Id;
     public string Subject => $"{View.Service}/{View.Environment}";
     public bool IsCanary => View.Strategy == "canary";
-    public bool IsActive => View.Phase is nameof(RolloutPhase.Progressing) or nameof(RolloutPhase.Paused);
+    public bool IsActive => View.Phase is RolloutPhase.Progressing or RolloutPhase.Paused;
 
     /// <summary>Percent of traffic on the new revision as the rollout last set it.</summary>
     public int NewWeight => View.Weights.GetValueOrDefault(View.Revision);
@@ -41,9 +41,10 @@ public sealed record RolloutModel(RolloutView View, bool PausedByUser, bool Swit
     {
         if (r.Phase == RolloutPhase.Healthy) return view.Steps.Count;
         if (view.Strategy == "canary") return Math.Min(r.CurrentStepIndex, view.Steps.Count);
-        var switchAt = view.Steps.ToList().IndexOf("switch");
+        // Blue/green's steps are: preview, the optional pre-promotion analysis, the switch, the optional post-promotion analysis.
+        var hasPre = r.Strategy.BlueGreen?.PrePromotionAnalysis is not null;
+        var switchAt = hasPre ? 2 : 1;
         if (r.Switched) return switchAt + 1;
-        var hasPre = switchAt > 1;
         return hasPre && r.AnalysisRuns.Any(a => a.Kind == AnalysisRunKind.PrePromotion && a.StartedAt >= r.AttemptStartedAt) ? 1 : 0;
     }
 

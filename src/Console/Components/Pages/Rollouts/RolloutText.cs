@@ -10,12 +10,12 @@ namespace OpsConsole.Console.Components.Pages.Rollouts;
 /// <summary>Words and colours the rollout pages share, so the board and the detail say the same thing.</summary>
 public static partial class RolloutText
 {
-    public static Color PhaseColor(string phase) => phase switch
+    public static Color PhaseColor(RolloutPhase phase) => phase switch
     {
-        nameof(RolloutPhase.Progressing) => Color.Info,
-        nameof(RolloutPhase.Paused) => Color.Warning,
-        nameof(RolloutPhase.Healthy) => Color.Success,
-        nameof(RolloutPhase.Degraded) or nameof(RolloutPhase.Aborted) => Color.Error,
+        RolloutPhase.Progressing => Color.Info,
+        RolloutPhase.Paused => Color.Warning,
+        RolloutPhase.Healthy => Color.Success,
+        RolloutPhase.Degraded or RolloutPhase.Aborted => Color.Error,
         _ => Color.Default,
     };
 

@@ -1,4 +1,4 @@
-namespace OpsConsole.Console.Components.Pages.Rollouts;
+namespace OpsConsole.Console.Components.Shared;
 
 /// <summary>
 /// Turns a stream of "something changed" notices into reloads: at most one reload runs at a time,

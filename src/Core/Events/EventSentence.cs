@@ -1,0 +1,118 @@
+using System.Text.Json;
+
+namespace OpsConsole.Core.Events;
+
+/// <summary>
+/// One line a person reads for an event ("checkout/prod rolled back to 1.0.0: …"), so live views show
+/// what happened rather than JSON. Every type in <see cref="EventTypes"/> has its sentence; a type
+/// added later without one, or data missing a field, still reads as "type subject by actor". The
+/// raw data stays available next to it.
+/// </summary>
+public static class EventSentence
+{
+    public static string For(EventEnvelope e)
+    {
+        Data d;
+        try
+        {
+            using var doc = JsonDocument.Parse(e.CloudEventJson);
+            d = new Data(doc.RootElement.TryGetProperty("data", out var data) ? data.Clone() : default);
+        }
+        catch (JsonException)
+        {
+            d = new Data(default);
+        }
+        var by = e.Actor is { Length: > 0 } a ? $" by {a}" : "";
+        var subject = TargetOf(e, d);
+        return e.Type switch
+        {
+            EventTypes.DeployStarted => $"deploy.started {subject} {Arrow(d.S("previousVersion"), d.S("version"))}{Paren(d.S("strategy"))} by {d.S("by") ?? e.Actor}",
+            EventTypes.DeployCompleted => d.S("outcome") is "Healthy" or null
+                ? $"deploy.completed {subject} {d.S("version")} is healthy and takes all traffic{From(d.S("previousVersion"))}"
+                : $"deploy.completed {subject} {d.S("version")} ended {d.S("outcome")!.ToLowerInvariant()}{Reason(d.S("reason"))}",
+            EventTypes.RollbackExecuted => $"rollback {subject} {d.S("version")} rolled back to {d.S("stableVersion") ?? "nothing"}" +
+                                           (d.S("trigger") == "manual" ? $" by {d.S("by") ?? e.Actor}" : " automatically") + Reason(d.S("reason")),
+            EventTypes.RolloutStepChanged => d.S("step") == "switch"
+                ? $"{subject} {d.S("version")} switched: {Weights(d)}"
+                : $"{subject} {d.S("version")} at step {d.I("toStep") + 1} of {d.I("stepCount")}: {Weights(d)}",
+            EventTypes.AnalysisFailed => $"analysis {d.S("template")} {(d.S("phase") ?? "failed").ToLowerInvariant()} on {subject} {d.S("version")}{Reason(d.S("reason"))}",
+            EventTypes.RolloutRequested => $"rollout of {subject} {d.S("version")} requested{by}",
+            EventTypes.RolloutAction => $"{d.S("action")} {subject} {d.S("version")} by {d.S("by") ?? e.Actor}, now {d.S("phase")?.ToLowerInvariant()}",
+            EventTypes.MigrationApplied => $"{Changes(d)} applied to {subject}{Approved(d)}",
+            EventTypes.MigrationReverted => $"{Changes(d)} reverted on {subject}{Approved(d)}",
+            EventTypes.MigrationFailed => $"migration {(d.S("kind") ?? "run").ToLowerInvariant()} failed on {subject}{Reason(d.S("message") ?? d.S("summary"))}",
+            EventTypes.MigrationBundleUploaded => $"migrations of {d.S("service")} {d.S("version")} uploaded ({Count(d.Count("changes"), "change")}){by}",
+            EventTypes.UserCreated => $"user {d.S("userName")} created{Roles(d)}{by}",
+            EventTypes.UserChanged => d.B("disabled") is { } disabled
+                ? $"user {d.S("userName")} {(disabled ? "disabled" : "enabled")}{by}"
+                : $"user {d.S("userName")} now has{Roles(d, " ")}{by}",
+            EventTypes.TokenCreated => $"API token {d.S("name")} created for {d.S("owner")}{Roles(d)}{by}",
+            EventTypes.TokenRevoked => $"API token {d.S("name")} of {d.S("owner")} revoked{by}",
+            EventTypes.WebhookCreated => $"webhook {d.S("name")} added{Paren(d.S("url"))}{by}",
+            EventTypes.WebhookDeleted => $"webhook {d.S("name")} deleted{by}",
+            EventTypes.WebhookPing => $"webhook {d.S("name")} sent a test delivery{by}",
+            EventTypes.ConsoleStarted => $"console {e.Source.Split('/')[^1]} started",
+            EventTypes.IncidentOpened => $"incident opened on {e.Subject}{Reason(d.S("title") ?? d.S("summary"))}{by}",
+            _ => $"{e.Type} {e.Subject}{by}",
+        };
+    }
+
+    /// <summary>service/environment from the data when it carries them, else the event's subject.</summary>
+    private static string TargetOf(EventEnvelope e, Data d) =>
+        d.S("service") is { } s && d.S("environment") is { } env ? $"{s}/{env}" : e.Subject;
+
+    private static string From(string? previous) => previous is null ? "" : $" (from {previous})";
+    private static string Arrow(string? from, string? to) => from is null ? $"{to}" : $"{from} → {to}";
+    private static string Paren(string? s) => s is null ? "" : $" ({s})";
+    private static string Reason(string? s) => string.IsNullOrWhiteSpace(s) ? "" : $": {s.TrimEnd('.')}";
+    private static string Approved(Data d) => d.S("approvedBy") is { } a ? $", approved by {a}" : "";
+    private static string Changes(Data d) => Count(d.Count("changes"), "change");
+    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
+
+    private static string Roles(Data d, string lead = " with roles ")
+    {
+        var roles = d.Strings("roles");
+        return roles.Count == 0 ? "" : lead + string.Join(", ", roles);
+    }
+
+    private static string Weights(Data d)
+    {
+        var w = d.Weights();
+        return w.Count == 0 ? "no traffic split" : string.Join(", ", w.Select(kv => $"{kv.Value}% on {kv.Key}"));
+    }
+
+    private readonly struct Data(JsonElement root)
+    {
+        private JsonElement? Get(string name)
+        {
+            if (root.ValueKind != JsonValueKind.Object) return null;
+            foreach (var p in root.EnumerateObject())
+                if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) return p.Value;
+            return null;
+        }
+
+        public string? S(string name) => Get(name) is { } v ? v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString(),
+            JsonValueKind.Number => v.GetRawText(),
+            JsonValueKind.True => "true",
+            JsonValueKind.False => "false",
+            _ => null,
+        } : null;
+
+        public int I(string name) => Get(name) is { ValueKind: JsonValueKind.Number } v && v.TryGetInt32(out var i) ? i : 0;
+
+        public bool? B(string name) => Get(name) is { } v && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+
+        public int Count(string name) => Get(name) is { ValueKind: JsonValueKind.Array } v ? v.GetArrayLength() : 0;
+
+        public IReadOnlyList<string> Strings(string name) => Get(name) is { ValueKind: JsonValueKind.Array } v
+            ? v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToList()
+            : [];
+
+        public IReadOnlyList<KeyValuePair<string, int>> Weights() => Get("weights") is { ValueKind: JsonValueKind.Object } v
+            ? v.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Number)
+                .Select(p => KeyValuePair.Create(p.Name, (int)p.Value.GetDouble())).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).ToList()
+            : [];
+    }
+}

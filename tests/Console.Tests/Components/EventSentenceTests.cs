@@ -1,0 +1,92 @@
+using System.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using OpsConsole.Console.Tests.Shared;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Events;
+
+namespace OpsConsole.Console.Tests.Components;
+
+/// <summary>Each event type reads as one sentence, built from the data the capabilities really send.</summary>
+public sealed class EventSentenceTests : ComponentContext
+{
+    private static readonly Actor Vera = new("vera", new HashSet<string> { Roles.ReleaseManager }, "corr");
+
+    /// <summary>An event as the outbox writes it (CloudEvents JSON, camelCase data).</summary>
+    private string Say(string type, string subject, object data, Actor? actor = null)
+    {
+        using var db = NewDb();
+        var row = Services.GetRequiredService<EventOutbox>().Add(db, actor ?? Vera, type, subject, data);
+        return EventSentence.For(EventEnvelope.From(row));
+    }
+
+    private static readonly Guid Id = Guid.NewGuid();
+
+    public static TheoryData<string, object, string> Examples => new()
+    {
+        { EventTypes.DeployStarted, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", revision = "1.1.0", previousVersion = "1.0.0", strategy = "canary", by = "vera" },
+            "deploy.started checkout/prod 1.0.0 → 1.1.0 (canary) by vera" },
+        { EventTypes.DeployCompleted, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", outcome = "Healthy", previousVersion = "1.0.0" },
+            "deploy.completed checkout/prod 1.1.0 is healthy and takes all traffic (from 1.0.0)" },
+        { EventTypes.RollbackExecuted, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", stableVersion = "1.0.0", reason = "Analysis error-rate failed: 0.50 > 0.05.", trigger = "automatic" },
+            "rollback checkout/prod 1.1.0 rolled back to 1.0.0 automatically: Analysis error-rate failed: 0.50 > 0.05" },
+        { EventTypes.RolloutStepChanged, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", fromStep = 0, toStep = 1, stepCount = 4, weights = new Dictionary<string, int> { ["1.0.0"] = 80, ["1.1.0"] = 20 } },
+            "checkout/prod 1.1.0 at step 2 of 4: 80% on 1.0.0, 20% on 1.1.0" },
+        { EventTypes.AnalysisFailed, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", template = "error-rate", phase = "Failed", reason = "error-rate 0.50 > 0.05" },
+            "analysis error-rate failed on checkout/prod 1.1.0: error-rate 0.50 > 0.05" },
+        { EventTypes.RolloutRequested, new { service = "checkout", environment = "prod", version = "1.2.0" },
+            "rollout of checkout/prod 1.2.0 requested by vera" },
+        { EventTypes.RolloutAction, new { rolloutId = Id, service = "checkout", environment = "prod", version = "1.1.0", action = "promote", by = "vera", phase = "Progressing", step = 2 },
+            "promote checkout/prod 1.1.0 by vera, now progressing" },
+        { EventTypes.MigrationApplied, new { batchId = Id, kind = "Apply", outcome = "Succeeded", service = "checkout", environment = "dev", changes = new[] { new { name = "001" }, new { name = "002" }, new { name = "003" } } },
+            "3 changes applied to checkout/dev" },
+        { EventTypes.MigrationReverted, new { batchId = Id, kind = "Revert", service = "checkout", environment = "prod", approvedBy = "max", changes = new[] { new { name = "003" } } },
+            "1 change reverted on checkout/prod, approved by max" },
+        { EventTypes.MigrationFailed, new { batchId = Id, kind = "Apply", service = "checkout", environment = "prod", message = "The target is unreachable." },
+            "migration apply failed on checkout/prod: The target is unreachable" },
+        { EventTypes.MigrationBundleUploaded, new { service = "checkout", version = "1.2.0", checksum = "abc", changes = new[] { "001", "002" } },
+            "migrations of checkout 1.2.0 uploaded (2 changes) by vera" },
+        { EventTypes.UserCreated, new { userName = "bob", roles = new[] { "Viewer", "OnCall" } },
+            "user bob created with roles Viewer, OnCall by vera" },
+        { EventTypes.UserChanged, new { userName = "bob", disabled = true },
+            "user bob disabled by vera" },
+        { EventTypes.TokenCreated, new { Id, Name = "ci", owner = "carol", Prefix = "ops_ab", roles = new[] { "Viewer" } },
+            "API token ci created for carol with roles Viewer by vera" },
+        { EventTypes.TokenRevoked, new { Id, Name = "ci", owner = "carol" },
+            "API token ci of carol revoked by vera" },
+        { EventTypes.WebhookCreated, new { Id, Name = "chat", url = "https://hooks.example" },
+            "webhook chat added (https://hooks.example) by vera" },
+        { EventTypes.WebhookDeleted, new { Id, Name = "chat" },
+            "webhook chat deleted by vera" },
+        { EventTypes.WebhookPing, new { Id, Name = "chat", message = "Test delivery from OpsConsole." },
+            "webhook chat sent a test delivery by vera" },
+        { EventTypes.ConsoleStarted, new { version = "1" },
+            "console bunit started" },
+        { EventTypes.IncidentOpened, new { title = "checkout 5xx above 5%" },
+            "incident opened on checkout/prod: checkout 5xx above 5% by vera" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public void Each_event_type_reads_as_a_sentence(string type, object data, string expected)
+    {
+        var subject = data.GetType().GetProperty("service") is null && type != EventTypes.IncidentOpened ? $"thing/{type}" : "checkout/prod";
+        Assert.Equal(expected, Say(type, subject, data));
+    }
+
+    [Fact]
+    public void Every_declared_event_type_has_an_example()
+    {
+        var declared = typeof(EventTypes).GetFields(BindingFlags.Public | BindingFlags.Static).Select(f => (string)f.GetValue(null)!).ToHashSet();
+        var covered = Examples.Select(row => (string)row[0]).ToHashSet();
+        Assert.Empty(declared.Except(covered));
+    }
+
+    [Fact]
+    public void A_role_change_and_an_unknown_type_still_read()
+    {
+        Assert.Equal("user bob now has Admin by vera", Say(EventTypes.UserChanged, "user/bob", new { userName = "bob", roles = new[] { "Admin" } }));
+        Assert.Equal("thing.happened svc/env by vera", Say("thing.happened", "svc/env", new { x = 1 }));
+        Assert.Equal("deploy.completed checkout/prod 1.1.0 ended aborted: aborted by vera",
+            Say(EventTypes.DeployCompleted, "checkout/prod", new { service = "checkout", environment = "prod", version = "1.1.0", outcome = "Aborted", reason = "aborted by vera" }));
+    }
+}
