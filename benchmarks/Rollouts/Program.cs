@@ -239,7 +239,13 @@ static class ReconcilerScale
     }
 }
 
-/// <summary>Latency through the local ingress vs straight to the instance, at a fixed request rate, in one run.</summary>
+/// <summary>
+/// Latency through the local ingress vs straight to the instance, at a fixed request rate, in one run.
+/// For the backend that answers at once, two more paths in the same run show where the ingress's time
+/// goes: an in-process Kestrel server that answers by itself (the cost of one more loopback hop and
+/// HTTP parse, the floor of any in-process ingress) and one that forwards with YARP's forwarder and
+/// nothing else (no routing, no metrics: the floor of a YARP ingress).
+/// </summary>
 static class IngressOverhead
 {
     public static async Task RunAsync(int requests = 3000, int ratePerSecond = 200)
@@ -256,34 +262,84 @@ static class IngressOverhead
             await cluster.SetWeightsAsync(target, TrafficSplit.AllTo(spec.Name));
             Revision? rev;
             while ((rev = (await cluster.GetServiceAsync(target))?.FindRevision(spec.Name)) is not { IsReady: true }) await Task.Delay(50);
-            await MeasureAsync(name, rev.Instances[0].Address!, (await cluster.GetServiceAsync(target))!.Endpoint!, requests, ratePerSecond);
+            var direct = rev.Instances[0].Address!;
+            var paths = new List<(string, Uri)> { ("direct", direct), ("ingress", (await cluster.GetServiceAsync(target))!.Endpoint!) };
+            await using var hop = name == "instant" ? await Floor.StartAsync(null) : null;
+            await using var bareYarp = name == "instant" ? await Floor.StartAsync(direct) : null;
+            if (hop is not null) paths.Add(("kestrel hop only", hop.Endpoint));
+            if (bareYarp is not null) paths.Add(("kestrel + bare YARP forward", bareYarp.Endpoint));
+            await MeasureAsync(name, paths, requests, ratePerSecond);
         }
         try { Directory.Delete(dir, true); } catch (IOException) { }
     }
 
-    private static async Task MeasureAsync(string name, Uri direct, Uri ingress, int requests, int ratePerSecond)
+    private static async Task MeasureAsync(string name, List<(string Name, Uri Address)> paths, int requests, int ratePerSecond)
     {
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.FromMinutes(5) });
-        for (var i = 0; i < 300; i++) { await http.GetStringAsync(direct); await http.GetStringAsync(ingress); } // warm both paths
+        for (var i = 0; i < 300; i++) foreach (var p in paths) await http.GetStringAsync(p.Address); // warm every path
 
-        var viaDirect = new List<double>();
-        var viaIngress = new List<double>();
+        var samples = paths.Select(_ => new List<double>()).ToList();
         var interval = TimeSpan.FromSeconds(1.0 / ratePerSecond);
         var clock = Stopwatch.StartNew();
-        for (var i = 0; i < requests * 2; i++)
+        for (var i = 0; i < requests * paths.Count; i++)
         {
             var due = interval * i;
             if (clock.Elapsed < due) await Task.Delay(due - clock.Elapsed);
-            var useIngress = i % 2 == 1;
+            var which = i % paths.Count;
             var t = Stopwatch.GetTimestamp();
-            await http.GetStringAsync(useIngress ? ingress : direct);
-            var ms = Stopwatch.GetElapsedTime(t).TotalMilliseconds;
-            (useIngress ? viaIngress : viaDirect).Add(ms);
+            await http.GetStringAsync(paths[which].Address);
+            samples[which].Add(Stopwatch.GetElapsedTime(t).TotalMilliseconds);
         }
-        viaDirect.Sort();
-        viaIngress.Sort();
-        Console.WriteLine($"{name}: direct p50 {Stats.Ms(Stats.P(viaDirect, 0.5))} ms, p99 {Stats.Ms(Stats.P(viaDirect, 0.99))} ms; " +
-                          $"ingress p50 {Stats.Ms(Stats.P(viaIngress, 0.5))} ms, p99 {Stats.Ms(Stats.P(viaIngress, 0.99))} ms; " +
-                          $"ratio p50 {Stats.P(viaIngress, 0.5) / Stats.P(viaDirect, 0.5):0.00}x (goal <= 1.2), p99 {Stats.P(viaIngress, 0.99) / Stats.P(viaDirect, 0.99):0.00}x");
+        foreach (var s in samples) s.Sort();
+        double P50(int i) => Stats.P(samples[i], 0.5);
+        double P99(int i) => Stats.P(samples[i], 0.99);
+        Console.WriteLine($"{name}: direct p50 {Stats.Ms(P50(0))} ms, p99 {Stats.Ms(P99(0))} ms; " +
+                          $"ingress p50 {Stats.Ms(P50(1))} ms, p99 {Stats.Ms(P99(1))} ms; " +
+                          $"ratio p50 {P50(1) / P50(0):0.00}x (goal <= 1.2), p99 {P99(1) / P99(0):0.00}x");
+        for (var i = 2; i < paths.Count; i++)
+            Console.WriteLine($"  {paths[i].Name}: p50 {Stats.Ms(P50(i))} ms, p99 {Stats.Ms(P99(i))} ms; ratio to direct p50 {P50(i) / P50(0):0.00}x; ingress minus this p50 {Stats.Ms(P50(1) - P50(i))} ms");
     }
+}
+
+/// <summary>A bare in-process Kestrel server on loopback: answers by itself, or forwards every request to one address with YARP's forwarder.</summary>
+sealed class Floor : IAsyncDisposable
+{
+    private readonly Microsoft.AspNetCore.Builder.WebApplication _app;
+    private Floor(Microsoft.AspNetCore.Builder.WebApplication app, Uri endpoint) { _app = app; Endpoint = endpoint; }
+    public Uri Endpoint { get; }
+
+    public static async Task<Floor> StartAsync(Uri? forwardTo)
+    {
+        var builder = Microsoft.AspNetCore.Builder.WebApplication.CreateEmptyBuilder(new Microsoft.AspNetCore.Builder.WebApplicationOptions());
+        Microsoft.AspNetCore.Hosting.WebHostBuilderKestrelExtensions.UseKestrelCore(builder.WebHost);
+        Microsoft.AspNetCore.Hosting.WebHostBuilderKestrelExtensions.ConfigureKestrel(builder.WebHost, k => { k.AddServerHeader = false; k.Listen(System.Net.IPAddress.Loopback, 0); });
+        builder.Services.AddHttpForwarder();
+        var app = builder.Build();
+        if (forwardTo is null)
+        {
+            var body = System.Text.Encoding.UTF8.GetBytes("""{"service":"checkout","version":"1.0.0","instance":"floor"}""");
+            Microsoft.AspNetCore.Builder.RunExtensions.Run(app, async ctx =>
+            {
+                ctx.Response.ContentType = "application/json";
+                await ctx.Response.Body.WriteAsync(body);
+            });
+        }
+        else
+        {
+            var forwarder = app.Services.GetRequiredService<Yarp.ReverseProxy.Forwarder.IHttpForwarder>();
+            var invoker = new HttpMessageInvoker(new SocketsHttpHandler
+            {
+                UseProxy = false, AllowAutoRedirect = false, AutomaticDecompression = System.Net.DecompressionMethods.None, UseCookies = false, ActivityHeadersPropagator = null,
+            });
+            var destination = forwardTo.OriginalString;
+            Microsoft.AspNetCore.Builder.RunExtensions.Run(app, async ctx =>
+                await forwarder.SendAsync(ctx, destination, invoker, Yarp.ReverseProxy.Forwarder.ForwarderRequestConfig.Empty, Yarp.ReverseProxy.Forwarder.HttpTransformer.Default));
+        }
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First();
+        return new Floor(app, new Uri(address + "/"));
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
 }
