@@ -61,7 +61,7 @@ public sealed class RolloutReconciler(
     /// The reconciler loop: a pass when the earliest rollout is due (not on a fixed beat, so a step is
     /// taken as soon as its pause ends), or at once when <see cref="RolloutUpdates.Wake"/> is called (a
     /// rollout was started or acted on). The stable revisions are re-asserted at most once per
-    /// <see cref="ActivePeriod"/> unless woken or a rollout finished.
+    /// <see cref="ActivePeriod"/> unless woken.
     /// </summary>
     public async Task RunAsync(CancellationToken ct)
     {
@@ -74,7 +74,7 @@ public sealed class RolloutReconciler(
             try
             {
                 inFlight = await PassAsync(keepStable, ct);
-                if (keepStable || _finishedInLastPass) lastKeepStable = Stopwatch.GetTimestamp();
+                if (keepStable) lastKeepStable = Stopwatch.GetTimestamp();
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception ex) { logger.LogError(ex, "The rollout reconciler pass failed; the next pass retries"); NextDueAt = null; }
@@ -87,8 +87,6 @@ public sealed class RolloutReconciler(
             catch (OperationCanceledException) { return; }
         }
     }
-
-    private bool _finishedInLastPass;
 
     private async Task<int> PassAsync(bool keepStable, CancellationToken ct)
     {
@@ -116,9 +114,8 @@ public sealed class RolloutReconciler(
             else acting.Add(rollout.Id);
         }
 
-        var finished = false;
         var tickedAt = new Dictionary<Guid, Waiting>();
-        await TickAllAsync(acting, engine, tickedAt, () => finished = true, ct);
+        await TickAllAsync(acting, engine, tickedAt, ct);
         var after = clock.GetUtcNow().UtcDateTime;
         foreach (var id in acting)
         {
@@ -127,9 +124,10 @@ public sealed class RolloutReconciler(
             else if (!tickedAt.ContainsKey(id) || w!.Phase is RolloutPhase.Progressing or RolloutPhase.Paused || w.ScaleDownAt is not null) Due(after + ActivePeriod);
         }
         NextDueAt = rollouts.Count > 0 || acting.Count > 0 ? nextDue ?? after + ActivePeriod : null;
-        _finishedInLastPass = finished;
 
-        if (keepStable || finished)
+        // Not forced by a rollout finishing: it left its traffic on its own revision, and re-asserting
+        // every target after each of many finishing passes made the last step wave wait.
+        if (keepStable)
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             // Read after the ticks: a rollout that just finished has changed its target's stable revision.
@@ -191,7 +189,7 @@ public sealed class RolloutReconciler(
     // Bounds what one unit of work tracks: every save scans the tracked rollouts for changes.
     private const int BatchSize = 50;
 
-    private async Task TickAllAsync(List<Guid> ids, RolloutEngine engine, Dictionary<Guid, Waiting> tickedAt, Action finished, CancellationToken ct)
+    private async Task TickAllAsync(List<Guid> ids, RolloutEngine engine, Dictionary<Guid, Waiting> tickedAt, CancellationToken ct)
     {
         var queue = new Queue<Guid>(ids);
         while (queue.Count > 0)
@@ -207,7 +205,7 @@ public sealed class RolloutReconciler(
                 try
                 {
                     Interlocked.Increment(ref _ticks);
-                    if (await TickAsync(db, rollout, engine, ct)) finished();
+                    await TickAsync(db, rollout, engine, ct);
                     tickedAt[id] = new Waiting(rollout.Id, rollout.Phase, rollout.PausedByUser, rollout.PromoteFullRequested, rollout.CurrentStepIndex,
                         rollout.StepStartedAt, rollout.StrategyJson, rollout.Generation, rollout.ScaleDownAt);
                 }
@@ -227,8 +225,8 @@ public sealed class RolloutReconciler(
         }
     }
 
-    /// <summary>Ticks one loaded rollout and saves what changed; true when it left the in-flight phases.</summary>
-    private async Task<bool> TickAsync(OpsDbContext db, Rollout rollout, RolloutEngine engine, CancellationToken ct)
+    /// <summary>Ticks one loaded rollout and saves what changed.</summary>
+    private async Task TickAsync(OpsDbContext db, Rollout rollout, RolloutEngine engine, CancellationToken ct)
     {
         var id = rollout.Id;
         var before = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
@@ -237,7 +235,7 @@ public sealed class RolloutReconciler(
         if (events.Count == 0 && before == after && !db.ChangeTracker.HasChanges())
         {
             _ticked[id] = (rollout.Generation, clock.GetUtcNow().UtcDateTime);
-            return false;
+            return;
         }
 
         rollout.Generation++;
@@ -259,7 +257,6 @@ public sealed class RolloutReconciler(
         await db.SaveChangesAsync(ct);
         _ticked[id] = (rollout.Generation, clock.GetUtcNow().UtcDateTime);
         updates.Publish(rollout.Id, subject);
-        return rollout.Phase is not (RolloutPhase.Progressing or RolloutPhase.Paused);
     }
 
     private async Task KeepStableAsync(DeployTarget t, CancellationToken ct)
