@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Access;
@@ -36,8 +37,58 @@ public sealed class RolloutReconciler(
     private sealed record Waiting(Guid Id, RolloutPhase Phase, bool PausedByUser, bool PromoteFullRequested, int CurrentStepIndex,
         DateTime StepStartedAt, string StrategyJson, long Generation, DateTime? ScaleDownAt);
 
+    /// <summary>The pace of a rollout that acts on every pass (analysis running, waiting for its revision): the built-in 1 s analysis windows need two looks per window.</summary>
+    public static readonly TimeSpan ActivePeriod = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How often the loop looks when nothing is in flight (keeps the stable revisions running).</summary>
+    public static readonly TimeSpan IdlePeriod = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// When the last pass says the next one is needed: the earliest end of a timed pause, scale-down or
+    /// re-check, or one <see cref="ActivePeriod"/> after the pass for a rollout that acts every time;
+    /// null when nothing is in flight.
+    /// </summary>
+    public DateTime? NextDueAt { get; private set; }
+
+    /// <summary>Rollouts loaded and ticked since this reconciler was made (the ones that only waited are not counted).</summary>
+    public long Ticks => Interlocked.Read(ref _ticks);
+    private long _ticks;
+
     /// <summary>Runs one pass; returns how many rollouts were in flight (or due a scale-down) at its start.</summary>
-    public async Task<int> ReconcileOnceAsync(CancellationToken ct)
+    public Task<int> ReconcileOnceAsync(CancellationToken ct) => PassAsync(keepStable: true, ct);
+
+    /// <summary>
+    /// The reconciler loop: a pass when the earliest rollout is due (not on a fixed beat, so a step is
+    /// taken as soon as its pause ends), or at once when <see cref="RolloutUpdates.Wake"/> is called (a
+    /// rollout was started or acted on). The stable revisions are re-asserted at most once per
+    /// <see cref="ActivePeriod"/> unless woken.
+    /// </summary>
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var lastKeepStable = long.MinValue / 2;
+        var woken = true;
+        while (!ct.IsCancellationRequested)
+        {
+            var keepStable = woken || Stopwatch.GetElapsedTime(lastKeepStable) >= ActivePeriod;
+            var inFlight = 0;
+            try
+            {
+                inFlight = await PassAsync(keepStable, ct);
+                if (keepStable) lastKeepStable = Stopwatch.GetTimestamp();
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
+            catch (Exception ex) { logger.LogError(ex, "The rollout reconciler pass failed; the next pass retries"); NextDueAt = null; }
+            var now = clock.GetUtcNow().UtcDateTime;
+            var rest = inFlight > 0 && NextDueAt is { } due ? due - now : IdlePeriod;
+            if (inFlight > 0 && NextDueAt is null) rest = ActivePeriod; // a failed pass: retry at the active pace
+            if (rest > IdlePeriod) rest = IdlePeriod;
+            if (rest <= TimeSpan.Zero) { woken = false; await Task.Yield(); continue; }
+            try { woken = await updates.WaitForWakeAsync(rest, ct); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private async Task<int> PassAsync(bool keepStable, CancellationToken ct)
     {
         List<Waiting> rollouts;
         TemplateSnapshot templates;
@@ -52,20 +103,33 @@ public sealed class RolloutReconciler(
         var engine = new RolloutEngine(cluster, new AnalysisRunner(metrics, clock), templates, clock);
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var gone in _ticked.Keys.Except(rollouts.Select(r => r.Id))) _ticked.TryRemove(gone, out _);
+        foreach (var gone in _steps.Keys.Except(rollouts.Select(r => r.Id))) _steps.TryRemove(gone, out _);
 
+        DateTime? nextDue = null;
+        void Due(DateTime at) { if (nextDue is null || at < nextDue) nextDue = at; }
+        var acting = new List<Guid>();
         foreach (var rollout in rollouts)
         {
-            if (OnlyWaits(rollout, now)) continue;
-            var id = rollout.Id;
-            try { await TickAsync(id, engine, ct); }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "Rollout {RolloutId}: the tick failed; it is retried on the next pass", id);
-            }
+            if (WaitsUntil(rollout, now) is { } until) Due(until);
+            else acting.Add(rollout.Id);
         }
 
-        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        var tickedAt = new Dictionary<Guid, Waiting>();
+        await TickAllAsync(acting, engine, tickedAt, ct);
+        var after = clock.GetUtcNow().UtcDateTime;
+        foreach (var id in acting)
         {
+            // What each ticked rollout waits for now decides when it is looked at again.
+            if (tickedAt.TryGetValue(id, out var w) && WaitsUntil(w, after) is { } until) Due(until);
+            else if (!tickedAt.ContainsKey(id) || w!.Phase is RolloutPhase.Progressing or RolloutPhase.Paused || w.ScaleDownAt is not null) Due(after + ActivePeriod);
+        }
+        NextDueAt = rollouts.Count > 0 || acting.Count > 0 ? nextDue ?? after + ActivePeriod : null;
+
+        // Not forced by a rollout finishing: it left its traffic on its own revision, and re-asserting
+        // every target after each of many finishing passes made the last step wave wait.
+        if (keepStable)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
             // Read after the ticks: a rollout that just finished has changed its target's stable revision.
             var targets = await db.DeployTargets.AsNoTracking().ToListAsync(ct);
             var busy = (await db.Rollouts.InFlight()
@@ -82,25 +146,89 @@ public sealed class RolloutReconciler(
         return rollouts.Count;
     }
 
-    private bool OnlyWaits(Waiting r, DateTime now)
+    /// <summary>
+    /// When a rollout that only waits (paused by a person, until promoted, or in a timed pause not yet
+    /// due) and that nobody changed since this process last ticked it next needs a look; null when it
+    /// must be ticked now.
+    /// </summary>
+    private DateTime? WaitsUntil(Waiting r, DateTime now)
     {
-        if (!_ticked.TryGetValue(r.Id, out var seen) || seen.Generation != r.Generation || now - seen.At > WaitingRecheck) return false;
-        if (r.PromoteFullRequested || (r.ScaleDownAt is { } due && due <= now)) return false;
-        if (r.Phase == RolloutPhase.Paused && r.PausedByUser) return true;
-        var steps = RolloutStrategy.Parse(System.Text.Json.JsonDocument.Parse(r.StrategyJson).RootElement).Canary?.Steps;
-        if (steps is null || r.CurrentStepIndex >= steps.Count) return false;
+        if (!_ticked.TryGetValue(r.Id, out var seen) || seen.Generation != r.Generation || now - seen.At > WaitingRecheck) return null;
+        if (r.PromoteFullRequested || (r.ScaleDownAt is { } due && due <= now)) return null;
+        var recheck = seen.At + WaitingRecheck;
+        if (r.ScaleDownAt is { } scaleDown && scaleDown < recheck) recheck = scaleDown;
+        if (r.Phase is not (RolloutPhase.Progressing or RolloutPhase.Paused)) return r.ScaleDownAt is null ? null : recheck; // finished: only the scale-down is left
+        if (r.Phase == RolloutPhase.Paused && r.PausedByUser) return recheck;
+        if (r.Phase != RolloutPhase.Paused) return null;
+        var steps = CanarySteps(r);
+        if (steps is null || r.CurrentStepIndex >= steps.Count) return null;
         return steps[r.CurrentStepIndex] switch
         {
-            PauseStep { Duration: null } => r.Phase == RolloutPhase.Paused,
-            PauseStep { Duration: { } d } => r.Phase == RolloutPhase.Paused && now < r.StepStartedAt + d,
-            _ => false,
+            PauseStep { Duration: null } => recheck,
+            PauseStep { Duration: { } d } when now < r.StepStartedAt + d => r.StepStartedAt + d < recheck ? r.StepStartedAt + d : recheck,
+            _ => null,
         };
     }
 
-    private async Task TickAsync(Guid id, RolloutEngine engine, CancellationToken ct)
+    /// <summary>
+    /// Loads the rollouts that act in one query and ticks each, saving each in its own transaction
+    /// with its events and audit entries; after a failed save the rest are loaded again in a fresh
+    /// unit of work, so one rollout's failure cannot carry into another's.
+    /// </summary>
+    // A rollout's strategy is parsed once, not on every pass it waits through.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, (string Json, IReadOnlyList<CanaryStep>? Steps)> _steps = new();
+
+    private IReadOnlyList<CanaryStep>? CanarySteps(Waiting r)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var rollout = await db.Rollouts.WithAnalysis().FirstAsync(r => r.Id == id, ct);
+        if (_steps.TryGetValue(r.Id, out var known) && known.Json == r.StrategyJson) return known.Steps;
+        var steps = RolloutStrategy.Parse(System.Text.Json.JsonDocument.Parse(r.StrategyJson).RootElement).Canary?.Steps;
+        _steps[r.Id] = (r.StrategyJson, steps);
+        return steps;
+    }
+
+    // Bounds what one unit of work tracks: every save scans the tracked rollouts for changes.
+    private const int BatchSize = 50;
+
+    private async Task TickAllAsync(List<Guid> ids, RolloutEngine engine, Dictionary<Guid, Waiting> tickedAt, CancellationToken ct)
+    {
+        var queue = new Queue<Guid>(ids);
+        while (queue.Count > 0)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var batch = queue.Take(BatchSize).ToList();
+            var loaded = (await db.Rollouts.WithAnalysis().Where(r => batch.Contains(r.Id)).ToListAsync(ct)).ToDictionary(r => r.Id);
+            var broken = false;
+            for (var n = 0; n < batch.Count && !broken; n++)
+            {
+                var id = queue.Dequeue();
+                if (!loaded.TryGetValue(id, out var rollout)) continue;
+                try
+                {
+                    Interlocked.Increment(ref _ticks);
+                    await TickAsync(db, rollout, engine, ct);
+                    tickedAt[id] = new Waiting(rollout.Id, rollout.Phase, rollout.PausedByUser, rollout.PromoteFullRequested, rollout.CurrentStepIndex,
+                        rollout.StepStartedAt, rollout.StrategyJson, rollout.Generation, rollout.ScaleDownAt);
+                }
+                catch (DbUpdateConcurrencyException)
+                {
+                    logger.LogInformation("Rollout {RolloutId}: another writer saved first; this tick is dropped", id);
+                    _ticked.TryRemove(id, out _);
+                    broken = true;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Rollout {RolloutId}: the tick failed; it is retried on the next pass", id);
+                    broken = true;
+                }
+                if (db.ChangeTracker.HasChanges()) broken = true; // a save that did not happen: start the rest clean
+            }
+        }
+    }
+
+    /// <summary>Ticks one loaded rollout and saves what changed.</summary>
+    private async Task TickAsync(OpsDbContext db, Rollout rollout, RolloutEngine engine, CancellationToken ct)
+    {
+        var id = rollout.Id;
         var before = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
         var events = await engine.TickAsync(rollout, ct);
         var after = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
@@ -126,16 +254,7 @@ public sealed class RolloutReconciler(
             var target = await db.DeployTargets.FirstAsync(t => t.Service == rollout.Service && t.Environment == rollout.Environment, ct);
             target.MarkStable(rollout, clock.GetUtcNow().UtcDateTime);
         }
-        try
-        {
-            await db.SaveChangesAsync(ct);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            logger.LogInformation("Rollout {RolloutId}: another writer saved first; this tick is dropped", id);
-            _ticked.TryRemove(id, out _);
-            return;
-        }
+        await db.SaveChangesAsync(ct);
         _ticked[id] = (rollout.Generation, clock.GetUtcNow().UtcDateTime);
         updates.Publish(rollout.Id, subject);
     }
