@@ -17,6 +17,7 @@ using Microsoft.Extensions.Logging;
 using OpsConsole.Console.Hubs;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Cluster.InMemory;
 using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
@@ -95,7 +96,7 @@ static class LiveBenchmark
 
         var pageNotices = new Dictionary<Guid, DateTime>();
         var updates = factory.Services.GetRequiredService<RolloutUpdates>();
-        using var pageSubscription = updates.Subscribe((id, _) => { var now = DateTime.UtcNow; lock (pageNotices) pageNotices.TryAdd(id, now); });
+        using var pageSubscription = updates.Subscribe(c => { var now = DateTime.UtcNow; lock (pageNotices) pageNotices.TryAdd(c.RolloutId, now); });
         var actor = new Actor("bench", new HashSet<string>(Roles.All), "bench");
 
         async Task StartAsync(ServiceEnvironment t)
