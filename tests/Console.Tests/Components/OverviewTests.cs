@@ -51,6 +51,7 @@ public sealed class OverviewTests() : RolloutComponentContext(s =>
         {
             Service = "checkout", Environment = "prod", Kind = MigrationRunKind.Apply, Status = status, RequestedBy = requestedBy,
             RequestedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow, RequiresApproval = true,
+            SourceChecksum = "checksum", ChangesJson = "{}", // recorded on request, as the coordinator does
         };
         db.MigrationBatches.Add(batch);
         await db.SaveChangesAsync();
