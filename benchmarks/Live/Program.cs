@@ -73,10 +73,10 @@ static class LiveBenchmark
                 var type = e.GetProperty("type").GetString();
                 var ms = (received - e.GetProperty("time").GetDateTime().ToUniversalTime()).TotalMilliseconds;
                 if (mode == 1 && type == "deploy.started")
-        {
-            lock (hubLatencies) hubLatencies.Add(ms);
-            lock (received_) receipts.Add((e.GetProperty("data").GetProperty("rolloutId").GetGuid(), received));
-        }
+                {
+                    lock (hubLatencies) hubLatencies.Add(ms);
+                    lock (received_) receipts.Add((e.GetProperty("data").GetProperty("rolloutId").GetGuid(), received));
+                }
                 else if (mode == 2 && type == "bench.broadcast") lock (bareLatencies) bareLatencies.Add(ms);
             });
             await c.StartAsync();
@@ -89,8 +89,11 @@ static class LiveBenchmark
         {
             var db = scope.ServiceProvider.GetRequiredService<OpsDbContext>();
             foreach (var t in targets)
-                db.DeployTargets.Add(new DeployTarget { Service = t.Service, Environment = t.Environment, DefaultStrategyJson = """{"canary":{"steps":[{"pause":{}}]}}""",
-                    CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+                db.DeployTargets.Add(new DeployTarget
+                {
+                    Service = t.Service, Environment = t.Environment, DefaultStrategyJson = """{"canary":{"steps":[{"pause":{}}]}}""",
+                    CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow
+                });
             await db.SaveChangesAsync();
         }
 

@@ -60,8 +60,11 @@ sealed class Bench : IAsyncDisposable
         if (extraTemplate is not null)
             db.AnalysisTemplates.Add(new StoredAnalysisTemplate { Name = extraTemplate.Name, Version = 1, Json = JsonSerializer.Serialize(extraTemplate), CreatedBy = "bench", CreatedAt = DateTime.UtcNow });
         foreach (var t in targets)
-            db.DeployTargets.Add(new DeployTarget { Service = t.Service, Environment = t.Environment, StableVersion = "1.0.0", StableRevision = "1.0.0",
-                DefaultStrategyJson = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate).ToJson(), CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow });
+            db.DeployTargets.Add(new DeployTarget
+            {
+                Service = t.Service, Environment = t.Environment, StableVersion = "1.0.0", StableRevision = "1.0.0",
+                DefaultStrategyJson = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate).ToJson(), CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow
+            });
         await db.SaveChangesAsync();
     }
 

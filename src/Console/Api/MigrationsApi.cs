@@ -35,8 +35,11 @@ public sealed record MigrationStatusView(string Service, string Environment, str
     IReadOnlyList<object> Applied, IReadOnlyList<object> Pending, IReadOnlyList<object> Drift, IReadOnlyList<string> OutOfOrder)
 {
     public static MigrationStatusView From(MigrationTargetConfig t, MigrationStatus s) => new(t.Service, t.Environment, t.Description, t.RequiresApproval,
-        s.Applied.Select(a => (object)new { name = a.Name, sequence = a.Sequence, phase = a.Phase.ToString().ToLowerInvariant(), checksum = a.Checksum,
-            appliedAt = a.AppliedAt, appliedBy = a.AppliedBy, batchId = a.BatchId, durationMs = a.DurationMs }).ToList(),
+        s.Applied.Select(a => (object)new
+        {
+            name = a.Name, sequence = a.Sequence, phase = a.Phase.ToString().ToLowerInvariant(), checksum = a.Checksum,
+            appliedAt = a.AppliedAt, appliedBy = a.AppliedBy, batchId = a.BatchId, durationMs = a.DurationMs
+        }).ToList(),
         s.Pending.Select(p => (object)new { name = p.Name, sequence = p.Sequence, phase = p.Phase.ToString().ToLowerInvariant(), checksum = p.Checksum }).ToList(),
         s.Drift.Select(d => (object)new { change = d.Change, reason = d.Reason, files = d.Files, appliedChecksum = d.AppliedChecksum, sourceChecksum = d.SourceChecksum }).ToList(),
         s.OutOfOrder);
@@ -150,7 +153,7 @@ public static class MigrationsApi
     /// <summary>The JSON body when there is one: these requests may come with none (a bare POST runs with the defaults).</summary>
     private static async Task<T?> OptionalBodyAsync<T>(HttpContext ctx, CancellationToken ct) where T : class
     {
-        if (ctx.Request.ContentLength == 0 || (ctx.Request.ContentLength is null && !ctx.Request.Headers.TransferEncoding.Any())) return null;
+        if (ctx.Request.ContentLength == 0 || (ctx.Request.ContentLength is null && ctx.Request.Headers.TransferEncoding.Count == 0)) return null;
         if (!ctx.Request.HasJsonContentType()) throw new InvalidInputException("body", "Send the body as application/json.");
         try
         {

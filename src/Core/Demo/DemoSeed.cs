@@ -29,12 +29,12 @@ public static class DemoSeed
         {
             var strategy = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate).ToJson();
             foreach (var service in Services)
-            foreach (var environment in Environments)
-                db.DeployTargets.Add(new DeployTarget
-                {
-                    Service = service, Environment = environment, StableVersion = InitialVersion, StableRevision = InitialVersion,
-                    Instances = 1, DefaultStrategyJson = strategy, CreatedAt = now, UpdatedAt = now,
-                });
+                foreach (var environment in Environments)
+                    db.DeployTargets.Add(new DeployTarget
+                    {
+                        Service = service, Environment = environment, StableVersion = InitialVersion, StableRevision = InitialVersion,
+                        Instances = 1, DefaultStrategyJson = strategy, CreatedAt = now, UpdatedAt = now,
+                    });
         }
         await db.SaveChangesAsync(ct);
     }

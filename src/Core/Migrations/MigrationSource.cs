@@ -212,9 +212,9 @@ public sealed partial record MigrationSource(string Service, string Origin, IRea
             if (!texts.ContainsKey(required) && !entries.Any(e => string.Equals(e.File, required, StringComparison.OrdinalIgnoreCase)))
                 problems.Add($"{folder}/{required}", $"Missing file: every change has a {required}.");
         // Without readable deploy and verify scripts there is no change to build; the problems say why.
-        if (!texts.ContainsKey("deploy.sql") || !texts.ContainsKey("verify.sql")) return null;
+        if (!texts.TryGetValue("deploy.sql", out var deployText) || !texts.ContainsKey("verify.sql")) return null;
 
-        var manifest = ChangeManifest.Read(folder, texts.GetValueOrDefault(ChangeManifest.FileName).Text, texts["deploy.sql"].Text, problems);
+        var manifest = ChangeManifest.Read(folder, texts.GetValueOrDefault(ChangeManifest.FileName).Text, deployText.Text, problems);
         var dialectFree = Sql.SqlDialect.Postgres;
         foreach (var name in new[] { "deploy.sql", "verify.sql", "revert.sql" })
             if (texts.TryGetValue(name, out var t) && Sql.SqlSplitter.Split(t.Text, dialectFree).Count == 0)

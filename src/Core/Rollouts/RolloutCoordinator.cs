@@ -42,8 +42,11 @@ public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, Roll
         // Config values may hold credentials: the audit trail and events carry the keys only.
         var summary = new { rolloutId = rollout.Id, version = spec.Version, revision = spec.Name, strategy = chosen.Kind, configKeys = spec.Config.Keys, from = deployTarget.StableVersion };
         AuditTrail.Record(db, actor, "rollout.start", $"{target}", after: summary);
-        outbox.Add(db, actor, EventTypes.DeployStarted, target.ToString(), new { rolloutId = rollout.Id, service = target.Service, environment = target.Environment,
-            version = spec.Version, revision = spec.Name, previousVersion = deployTarget.StableVersion, strategy = chosen.Kind, by = actor.Name });
+        outbox.Add(db, actor, EventTypes.DeployStarted, target.ToString(), new
+        {
+            rolloutId = rollout.Id, service = target.Service, environment = target.Environment,
+            version = spec.Version, revision = spec.Name, previousVersion = deployTarget.StableVersion, strategy = chosen.Kind, by = actor.Name
+        });
         try
         {
             await db.SaveChangesAsync(ct);

@@ -52,17 +52,17 @@ public sealed partial class RolloutEngine
                     }
                     break;
                 case AnalysisStep a:
-                {
-                    var run = EnsureRun(r, a.Template, AnalysisRunKind.Step, r.CurrentStepIndex, now);
-                    var phase = await _analysis.TickAsync(run, r.Target, r.Revision, ct);
-                    if (phase == AnalysisPhase.Running)
                     {
-                        r.Message = $"Analysing with {a.Template}.";
-                        return;
+                        var run = EnsureRun(r, a.Template, AnalysisRunKind.Step, r.CurrentStepIndex, now);
+                        var phase = await _analysis.TickAsync(run, r.Target, r.Revision, ct);
+                        if (phase == AnalysisPhase.Running)
+                        {
+                            r.Message = $"Analysing with {a.Template}.";
+                            return;
+                        }
+                        if (await OnAnalysisOutcomeAsync(r, run, phase, events, now, ct)) return;
+                        break;
                     }
-                    if (await OnAnalysisOutcomeAsync(r, run, phase, events, now, ct)) return;
-                    break;
-                }
                 case SetCanaryScaleStep s:
                     await _cluster.ScaleRevisionAsync(r.Target, r.Revision, s.Instances, ct);
                     break;

@@ -226,6 +226,8 @@ public sealed record RolloutStrategy(CanaryStrategy? Canary, BlueGreenStrategy? 
         _ => throw new InvalidInputException(field, "Name an analysis template: \"name\" or {\"template\":\"name\"}."),
     };
 
+    private static readonly JsonSerializerOptions WithoutNulls = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
     /// <summary>The strategy as JSON, in the same shape <see cref="Parse"/> reads.</summary>
     public string ToJson()
     {
@@ -258,7 +260,7 @@ public sealed record RolloutStrategy(CanaryStrategy? Canary, BlueGreenStrategy? 
         }
         o["scaleDownDelay"] = Durations.Format(ScaleDownDelay);
         o["progressDeadline"] = Durations.Format(ProgressDeadline);
-        return JsonSerializer.Serialize(o, new JsonSerializerOptions { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull });
+        return JsonSerializer.Serialize(o, WithoutNulls);
     }
 }
 

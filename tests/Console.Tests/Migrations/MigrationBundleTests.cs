@@ -69,7 +69,7 @@ public sealed class MigrationBundleTests(MigrationConsoleFactory factory) : ICla
         // A change without verify.sql: the reader names the file.
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-            using (var w = new StreamWriter(zip.CreateEntry("001_only_deploy/deploy.sql").Open())) w.Write("CREATE TABLE x (id INTEGER);");
+        using (var w = new StreamWriter(zip.CreateEntry("001_only_deploy/deploy.sql").Open())) w.Write("CREATE TABLE x (id INTEGER);");
         var missing = await rm.PostAsync("/api/v1/migrations/catalog/bundles?version=9.9.9", Zip(buffer.ToArray()));
         Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
         Assert.Contains("verify", (await missing.Content.ReadAsStringAsync()));

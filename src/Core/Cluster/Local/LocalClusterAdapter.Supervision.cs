@@ -27,30 +27,30 @@ public sealed partial class LocalClusterAdapter
             if (_disposed) return;
             var now = Clock.GetUtcNow();
             foreach (var service in _services.Values)
-            foreach (var revision in service.Revisions.Values)
-            foreach (var instance in revision.Instances)
-            {
-                if (instance.Stopped) continue;
-                if (!instance.Running)
-                {
-                    if (instance.State == InstanceState.CrashLoopBackOff && now >= instance.NextStartAt)
+                foreach (var revision in service.Revisions.Values)
+                    foreach (var instance in revision.Instances)
                     {
-                        instance.Restarts++;
-                        StartLocked(instance);
+                        if (instance.Stopped) continue;
+                        if (!instance.Running)
+                        {
+                            if (instance.State == InstanceState.CrashLoopBackOff && now >= instance.NextStartAt)
+                            {
+                                instance.Restarts++;
+                                StartLocked(instance);
+                            }
+                            continue;
+                        }
+                        if (instance.State == InstanceState.Starting && now - instance.StartedAt > _options.StartupTimeout)
+                        {
+                            KillForRestartLocked(instance, $"did not pass its health check within {_options.StartupTimeout.TotalSeconds:0} s");
+                            continue;
+                        }
+                        if (!instance.ProbeInFlight && now >= instance.NextProbeAt)
+                        {
+                            instance.ProbeInFlight = true;
+                            probes.Add((instance, instance.Generation, instance.Address!));
+                        }
                     }
-                    continue;
-                }
-                if (instance.State == InstanceState.Starting && now - instance.StartedAt > _options.StartupTimeout)
-                {
-                    KillForRestartLocked(instance, $"did not pass its health check within {_options.StartupTimeout.TotalSeconds:0} s");
-                    continue;
-                }
-                if (!instance.ProbeInFlight && now >= instance.NextProbeAt)
-                {
-                    instance.ProbeInFlight = true;
-                    probes.Add((instance, instance.Generation, instance.Address!));
-                }
-            }
         }
         foreach (var (instance, generation, address) in probes)
             _ = ProbeAsync(instance, generation, address);

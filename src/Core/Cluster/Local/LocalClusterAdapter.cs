@@ -88,7 +88,8 @@ public sealed partial class LocalClusterAdapter : IClusterAdapter, IAsyncDisposa
             ConnectTimeout = options.ProbeTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ActivityHeadersPropagator = null,
-        }) { Timeout = Timeout.InfiniteTimeSpan };
+        })
+        { Timeout = Timeout.InfiniteTimeSpan };
 
         AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
         _supervisor = Task.Run(SuperviseAsync);

@@ -36,7 +36,8 @@ public sealed class TrafficGenerator : ITrafficGenerator, IAsyncDisposable, IDis
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             MaxConnectionsPerServer = MaxInFlight,
             ActivityHeadersPropagator = null,
-        }) { Timeout = TimeSpan.FromSeconds(10) };
+        })
+        { Timeout = TimeSpan.FromSeconds(10) };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd("OpsConsole-TrafficGenerator/1.0");
     }
 
@@ -111,7 +112,7 @@ public sealed class TrafficGenerator : ITrafficGenerator, IAsyncDisposable, IDis
         {
             var state = await _cluster.GetServiceAsync(flow.Target, _stopping.Token);
             flow.Endpoint = state?.Endpoint;
-            flow.PreviewRoute = state?.Routing.HeaderRoutes.FirstOrDefault();
+            flow.PreviewRoute = state?.Routing.HeaderRoutes is [var first, ..] ? first : null;
             flow.EndpointCheckedAt = TimeProvider.System.GetTimestamp();
         }
         if (flow.Endpoint is not { } endpoint)

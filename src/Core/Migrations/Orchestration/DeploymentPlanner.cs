@@ -43,8 +43,11 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationCoordinator migr
         };
         db.DeploymentPlans.Add(plan);
         AuditTrail.Record(db, actor, "deployment-plan.create", $"{service}/{environment}",
-            after: new { planId = plan.Id, version = plan.Version, expand = status?.Pending.Where(p => p.Phase == MigrationPhase.Expand).Select(p => p.Name),
-                contract = status?.Pending.Where(p => p.Phase == MigrationPhase.Contract).Select(p => p.Name) });
+            after: new
+            {
+                planId = plan.Id, version = plan.Version, expand = status?.Pending.Where(p => p.Phase == MigrationPhase.Expand).Select(p => p.Name),
+                contract = status?.Pending.Where(p => p.Phase == MigrationPhase.Contract).Select(p => p.Name)
+            });
         if (status is null || (status.Pending.Count > 0 && status.Pending[0].Phase == MigrationPhase.Expand))
         {
             plan.Status = DeploymentPlanStatus.Expanding;

@@ -155,8 +155,11 @@ public sealed class MigrationCoordinator(OpsDbContext db, MigrationCatalog catal
         batch.UpdatedAt = now;
         AuditTrail.Record(db, actor, "migration.approve", $"{batch.Service}/{batch.Environment}",
             before: new { status = nameof(MigrationBatchStatus.AwaitingApproval) },
-            after: new { batchId = batch.Id, kind = batch.Kind.ToString(), requestedBy = batch.RequestedBy, approvedBy = actor.Name, sourceChecksum = batch.SourceChecksum,
-                changes = batch.Recorded?.Changes.Select(c => new { c.Name, c.Checksum }), expiresAt = batch.ApprovalExpiresAt(_approvals) });
+            after: new
+            {
+                batchId = batch.Id, kind = batch.Kind.ToString(), requestedBy = batch.RequestedBy, approvedBy = actor.Name, sourceChecksum = batch.SourceChecksum,
+                changes = batch.Recorded?.Changes.Select(c => new { c.Name, c.Checksum }), expiresAt = batch.ApprovalExpiresAt(_approvals)
+            });
         await db.SaveChangesAsync(ct);
         Enqueue(batch);
         updates?.Publish(batch.Id);

@@ -63,18 +63,18 @@ public sealed class MigrationTargets(IDataProtectionProvider protection, Console
         Directory.CreateDirectory(directory);
         var existing = await db.MigrationTargets.AsNoTracking().Select(t => new { t.Service, t.Environment }).ToListAsync(ct);
         foreach (var service in services)
-        foreach (var environment in environments)
-        {
-            if (existing.Any(e => e.Service == service && e.Environment == environment)) continue;
-            var file = Path.Combine(directory, $"{service}-{environment}.db");
-            var target = new SqliteTarget($"Data Source={file}");
-            db.MigrationTargets.Add(new MigrationTargetConfig
+            foreach (var environment in environments)
             {
-                Service = service, Environment = environment, Provider = TargetKind.Sqlite, Description = target.Description,
-                ProtectedConnectionString = Protect($"Data Source={file}"), RequiresApproval = requiresApproval(environment),
-                UpdatedBy = "system", UpdatedAt = now,
-            });
-        }
+                if (existing.Any(e => e.Service == service && e.Environment == environment)) continue;
+                var file = Path.Combine(directory, $"{service}-{environment}.db");
+                var target = new SqliteTarget($"Data Source={file}");
+                db.MigrationTargets.Add(new MigrationTargetConfig
+                {
+                    Service = service, Environment = environment, Provider = TargetKind.Sqlite, Description = target.Description,
+                    ProtectedConnectionString = Protect($"Data Source={file}"), RequiresApproval = requiresApproval(environment),
+                    UpdatedBy = "system", UpdatedAt = now,
+                });
+            }
         await db.SaveChangesAsync(ct);
     }
 }

@@ -67,10 +67,10 @@ public static class StatementGuard
     {
         var refused = new List<RefusedStatement>();
         foreach (var change in changes)
-        foreach (var script in scripts?.Invoke(change) ?? change.Scripts)
-        foreach (var statement in SqlSplitter.Split(script.Sql, dialect))
-            if (Check(statement, dialect) is { } refusal)
-                refused.Add(new RefusedStatement(change.Name, script.FileName, statement.Line, statement.Excerpt(), refusal));
+            foreach (var script in scripts?.Invoke(change) ?? change.Scripts)
+                foreach (var statement in SqlSplitter.Split(script.Sql, dialect))
+                    if (Check(statement, dialect) is { } refusal)
+                        refused.Add(new RefusedStatement(change.Name, script.FileName, statement.Line, statement.Excerpt(), refusal));
         return refused;
     }
 
@@ -98,9 +98,9 @@ public static class StatementGuard
         if (dialect != SqlDialect.Postgres || depth >= 3) return null;
         // Function and DO bodies (and strings run by EXECUTE inside them) are SQL too: check what they hold.
         foreach (var body in s.Tokens.Where(t => t.Kind == SqlTokenKind.String).Select(Unquote).Where(b => b.Length > 4))
-        foreach (var inner in SqlSplitter.Split(body, dialect))
-            if (Escape(inner, dialect, depth + 1) is { } refusal)
-                return refusal with { Reason = "Inside a quoted body: " + refusal.Reason };
+            foreach (var inner in SqlSplitter.Split(body, dialect))
+                if (Escape(inner, dialect, depth + 1) is { } refusal)
+                    return refusal with { Reason = "Inside a quoted body: " + refusal.Reason };
         return null;
     }
 

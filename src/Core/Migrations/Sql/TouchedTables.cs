@@ -11,9 +11,9 @@ public static class TouchedTables
     {
         var names = new List<string>();
         foreach (var change in changes)
-        foreach (var statement in SqlSplitter.Split(change.Deploy.Sql, dialect))
-        foreach (var name in Written(statement.Tokens))
-            if (!names.Contains(name)) names.Add(name);
+            foreach (var statement in SqlSplitter.Split(change.Deploy.Sql, dialect))
+                foreach (var name in Written(statement.Tokens))
+                    if (!names.Contains(name)) names.Add(name);
         return names;
     }
 

@@ -28,7 +28,7 @@ public partial class RevertForm
     private string? _to;
 
     protected override void OnInitialized() =>
-        _to = Row.AppliedNames.Count > 1 ? Row.AppliedNames[^2] : Row.AppliedNames.FirstOrDefault();
+        _to = Row.AppliedNames.Count > 1 ? Row.AppliedNames[^2] : (Row.AppliedNames.Count == 1 ? Row.AppliedNames[0] : null);
 
     private async Task ConfirmAsync()
     {

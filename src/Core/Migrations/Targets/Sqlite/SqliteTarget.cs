@@ -270,7 +270,7 @@ internal sealed class SqliteSession(SqliteConnection connection, TargetSessionOp
     /// <summary>SQLite keeps CHECK constraints only in the table's SQL text: find each CHECK (...) there.</summary>
     private static IEnumerable<string> Checks(string tableSql)
     {
-        var statement = SqlSplitter.Split(tableSql, SqlDialect.Sqlite).FirstOrDefault();
+        var statement = SqlSplitter.Split(tableSql, SqlDialect.Sqlite) is [var first, ..] ? first : null;
         if (statement is null) yield break;
         var tokens = statement.Tokens;
         for (var i = 0; i + 1 < tokens.Count; i++)
