@@ -1,6 +1,7 @@
 using AngleSharp.Dom;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
+using MudBlazor;
 using OpsConsole.Console.Components.Pages.Settings;
 using OpsConsole.Core.Access;
 
@@ -92,9 +93,11 @@ public sealed class UsersPageTests : AccessComponentContext
     [Fact]
     public async Task An_Admin_disables_and_enables_a_user()
     {
+        var dialogs = Render<MudDialogProvider>();
         var cut = RenderAsAdmin();
 
         ClickIn(RowOf(cut, "olga").Element, "Disable");
+        dialogs.WaitForElement("[data-testid=confirm-action]").Click();
         cut.WaitForAssertion(() => Assert.Equal("disabled", RowOf(cut, "olga").Status));
         Assert.True((await StoredUserAsync("olga")).Disabled);
 
@@ -108,11 +111,28 @@ public sealed class UsersPageTests : AccessComponentContext
     }
 
     [Fact]
+    public async Task Disabling_asks_first_and_cancelling_leaves_the_user_able_to_sign_in()
+    {
+        var dialogs = Render<MudDialogProvider>();
+        var cut = RenderAsAdmin();
+
+        ClickIn(RowOf(cut, "olga").Element, "Disable");
+        Assert.Contains("every API token of theirs stops working", dialogs.WaitForElement("[data-testid=confirm-dialog]").TextContent);
+        dialogs.Find("[data-testid=confirm-cancel]").Click();
+
+        dialogs.WaitForAssertion(() => Assert.Empty(dialogs.FindAll("[data-testid=confirm-dialog]")));
+        Assert.Equal("active", RowOf(cut, "olga").Status);
+        Assert.False((await StoredUserAsync("olga")).Disabled);
+    }
+
+    [Fact]
     public async Task An_Admin_cannot_disable_their_own_account()
     {
+        var dialogs = Render<MudDialogProvider>();
         var cut = RenderAsAdmin();
 
         ClickIn(RowOf(cut, "ada").Element, "Disable");
+        dialogs.WaitForElement("[data-testid=confirm-action]").Click();
 
         cut.WaitForAssertion(() => Assert.Contains("You cannot disable your own account.", cut.Find("[data-testid=action-error]").TextContent));
         Assert.Equal("active", RowOf(cut, "ada").Status);
