@@ -66,7 +66,7 @@ public sealed class MigrationApprovalBindingTests(MigrationConsoleFactory factor
         Assert.False(await HasTableAsync(file, "notes"));
         Assert.Empty(Names(await StatusAsync(admin, "approval-swap", "prod"), "applied"));
         Assert.True(await factory.WithStoreAsync(db => db.AuditEntries.AnyAsync(a => a.Action == "migration.run-refused" && a.Target == "approval-swap/prod")));
-        await AssertAuditIntactAsync(admin);
+        await ConsoleState.AssertAuditIntactAsync(admin);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class MigrationApprovalBindingTests(MigrationConsoleFactory factor
         Assert.Equal(JsonValueKind.Null, batch.GetProperty("approvedBy").ValueKind);
         Assert.False(File.Exists(file) && await HasTableAsync(file, "notes"));
         Assert.True(await factory.WithStoreAsync(db => db.AuditEntries.AnyAsync(a => a.Action == "migration.approval-expired" && a.Target == "approval-expiry/prod")));
-        await AssertAuditIntactAsync(admin);
+        await ConsoleState.AssertAuditIntactAsync(admin);
 
         // A fresh approval runs it.
         await approver.PostAsync($"/api/v1/migration-batches/{id}/approve", null).EnsureStatusAsync(HttpStatusCode.Accepted);

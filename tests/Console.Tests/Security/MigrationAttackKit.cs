@@ -66,11 +66,6 @@ public static class MigrationAttackKit
         return string.Join("\n", users.Concat(roles));
     });
 
-    public static async Task AssertAuditIntactAsync(HttpClient admin)
-    {
-        var verify = await (await admin.PostAsync("/api/v1/audit/verify", null).EnsureStatusAsync(HttpStatusCode.OK)).ReadJsonAsync();
-        Assert.True(verify.GetProperty("intact").GetBoolean(), verify.GetRawText());
-    }
 
     public static async Task<JsonElement> StatusAsync(HttpClient client, string service, string environment = "dev") =>
         await (await client.GetAsync($"/api/v1/migrations/{service}/{environment}").EnsureStatusAsync(HttpStatusCode.OK)).ReadJsonAsync();

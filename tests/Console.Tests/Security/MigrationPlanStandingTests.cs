@@ -70,7 +70,7 @@ public sealed class MigrationPlanStandingTests(FakeClusterConsoleFactory factory
         Assert.Contains($"{name} no longer holds the role ReleaseManager", plan.GetProperty("message").GetString());
         Assert.Equal(JsonValueKind.Null, plan.GetProperty("contractBatchId").ValueKind);
         Assert.Equal(["003_drop_legacy_gateway_ref"], Names(await StatusAsync(admin, "payments", "dev"), "pending"));
-        await AssertAuditIntactAsync(admin);
+        await ConsoleState.AssertAuditIntactAsync(admin);
     }
 
     [Fact]
@@ -94,6 +94,6 @@ public sealed class MigrationPlanStandingTests(FakeClusterConsoleFactory factory
         Assert.Equal(JsonValueKind.Null, plan.GetProperty("rolloutId").ValueKind);
         Assert.Empty(Names(await StatusAsync(admin, "payments", "prod"), "applied"));
         Assert.False(await factory.WithStoreAsync(db => db.Rollouts.AnyAsync(r => r.Service == "payments" && r.Environment == "prod")));
-        await AssertAuditIntactAsync(admin);
+        await ConsoleState.AssertAuditIntactAsync(admin);
     }
 }

@@ -68,7 +68,7 @@ public sealed class MigrationPostgresEscapeTests(PostgresConsole pg) : IClassFix
     private async Task AssertUnchangedAsync(HttpClient admin, string users, string service, string database)
     {
         Assert.Equal(users, await UsersAndRolesAsync(Factory));
-        await AssertAuditIntactAsync(admin);
+        await ConsoleState.AssertAuditIntactAsync(admin);
         Assert.Empty(Names(await StatusAsync(admin, service), "applied"));
         Assert.Equal(3L, await ScalarAsync(database, "SELECT count(*) FROM orders"));
         Assert.Equal(0L, await ScalarAsync(database, "SELECT count(*) FROM pg_roles WHERE rolname = 'intruder'"));

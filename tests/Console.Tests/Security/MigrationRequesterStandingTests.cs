@@ -42,7 +42,7 @@ public sealed class MigrationRequesterStandingTests(MigrationConsoleFactory fact
         Assert.False(await HasTableAsync(file, "notes"));
         Assert.Empty(Names(await StatusAsync(admin, service), "applied"));
         Assert.True(await factory.WithStoreAsync(db => db.AuditEntries.AnyAsync(a => a.Action == "migration.run-refused" && a.Target == $"{service}/dev")));
-        await AssertAuditIntactAsync(admin);
+        await ConsoleState.AssertAuditIntactAsync(admin);
     }
 
     [Fact]

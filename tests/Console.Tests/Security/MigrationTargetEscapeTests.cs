@@ -24,7 +24,7 @@ public sealed class MigrationTargetEscapeTests(MigrationConsoleFactory factory) 
     private async Task AssertNothingChangedAsync(HttpClient admin, string users, string service, string file)
     {
         Assert.Equal(users, await UsersAndRolesAsync(factory));
-        await AssertAuditIntactAsync(admin);
+        await ConsoleState.AssertAuditIntactAsync(admin);
         Assert.Empty(Names(await StatusAsync(admin, service), "applied"));
         Assert.False(await HasTableAsync(file, "marker"));
     }
@@ -116,7 +116,7 @@ public sealed class MigrationTargetEscapeTests(MigrationConsoleFactory factory) 
         Assert.Equal("Failed", (await RunAsync(rm, service, "apply")).GetProperty("status").GetString());
         Assert.Equal(3L, await ScalarAsync(file, "SELECT count(*) FROM orders"));
         Assert.Equal(["002_wipe"], Names(await StatusAsync(admin, service), "pending"));
-        await AssertAuditIntactAsync(admin);
+        await ConsoleState.AssertAuditIntactAsync(admin);
     }
 
     [Fact]

@@ -5,17 +5,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpsConsole.Console.Tests.Access;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
 
 namespace OpsConsole.Console.Tests.Security;
-
-/// <summary>A console whose log capture records every category at every level, so a secret leaking anywhere is seen.</summary>
-public sealed class SecretCorpusConsole : IDisposable
-{
-    public ConsoleFactory Factory { get; } = ConsoleFactory.With(captureAllFrom: LogLevel.Trace);
-    public void Dispose() => Factory.Dispose();
-}
 
 /// <summary>
 /// The attacker is any signed-in role below Admin reading everything the API offers, or anyone who
@@ -24,7 +18,7 @@ public sealed class SecretCorpusConsole : IDisposable
 /// is put through the API as an operator would; then every GET route of the API is called as every
 /// role, and every response, log line, event and audit entry is searched for every secret.
 /// </summary>
-public sealed class SecretCorpusTests(SecretCorpusConsole fx) : IClassFixture<SecretCorpusConsole>
+public sealed class SecretCorpusTests(VerboseLogConsoleFactory fx) : IClassFixture<VerboseLogConsoleFactory>
 {
     private readonly List<(string Request, string Text)> _responses = [];
 

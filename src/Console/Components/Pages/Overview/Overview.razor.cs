@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
+using OpsConsole.Core.Cluster;
 
 namespace OpsConsole.Console.Components.Pages.Overview;
 
