@@ -24,8 +24,8 @@ public static class UsersApi
         return api;
     }
 
-    private static async Task<Ok<IReadOnlyList<UserSummary>>> List(UserDirectory directory, CancellationToken ct) =>
-        TypedResults.Ok(await directory.ListAsync(ct));
+    private static async Task<Ok<IReadOnlyList<UserSummary>>> List(UserDirectory directory, HttpContext ctx, CancellationToken ct) =>
+        TypedResults.Ok(await directory.ListAsync(ctx.ToActor(), ct));
 
     private static async Task<Created<UserSummary>> Create(CreateUserRequest body, UserDirectory directory, HttpContext ctx, CancellationToken ct)
     {

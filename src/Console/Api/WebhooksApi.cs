@@ -24,7 +24,8 @@ public static class WebhooksApi
         return api;
     }
 
-    private static async Task<Ok<IReadOnlyList<WebhookSummary>>> List(WebhookRegistry registry, CancellationToken ct) => TypedResults.Ok(await registry.ListAsync(ct));
+    private static async Task<Ok<IReadOnlyList<WebhookSummary>>> List(WebhookRegistry registry, HttpContext ctx, CancellationToken ct) =>
+        TypedResults.Ok(await registry.ListAsync(ctx.ToActor(), ct));
 
     private static async Task<Created<CreatedWebhook>> Create(CreateWebhookRequest body, WebhookRegistry registry, HttpContext ctx, CancellationToken ct)
     {

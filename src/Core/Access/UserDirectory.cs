@@ -16,6 +16,13 @@ public sealed partial class UserDirectory(OpsDbContext db, UserManager<ConsoleUs
     [GeneratedRegex("^[A-Za-z0-9._@-]{2,64}$")]
     private static partial Regex UserNamePattern();
 
+    /// <summary>Every user with roles and state, for an Admin (the list names who holds which role).</summary>
+    public async Task<IReadOnlyList<UserSummary>> ListAsync(Actor actor, CancellationToken ct = default)
+    {
+        actor.Require("see users", Roles.Admin);
+        return await ListAsync(ct);
+    }
+
     public async Task<IReadOnlyList<UserSummary>> ListAsync(CancellationToken ct = default)
     {
         var all = await db.Users.AsNoTracking().OrderBy(u => u.UserName).ToListAsync(ct);

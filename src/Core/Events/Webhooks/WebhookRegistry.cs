@@ -55,6 +55,13 @@ public sealed class WebhookRegistry(OpsDbContext db, WebhookSecrets secrets, IWe
         return new CreatedWebhook(Summarise(hook, []), chosenSecret);
     }
 
+    /// <summary>Every webhook with its full URL (which may carry the receiver's credentials), for an Admin.</summary>
+    public async Task<IReadOnlyList<WebhookSummary>> ListAsync(Actor actor, CancellationToken ct = default)
+    {
+        actor.Require("see webhooks", Roles.Admin);
+        return await ListAsync(ct);
+    }
+
     public async Task<IReadOnlyList<WebhookSummary>> ListAsync(CancellationToken ct = default)
     {
         var hooks = await db.Webhooks.AsNoTracking().OrderBy(w => w.Name).ToListAsync(ct);
