@@ -25,4 +25,23 @@ public static class EventTypes
     public const string MigrationFailed = "migration.failed";
     public const string MigrationReverted = "migration.reverted";
     public const string IncidentOpened = "incident.opened";
+
+    // On-call. Convention for the incident timeline: an event tied to an incident carries
+    // "incidentId" (number) in its data; an event about an alert carries "fingerprint"; the subject is
+    // "service/environment" when the event concerns one, so "what changed" queries can find it.
+    public const string IncidentAcknowledged = "incident.acknowledged";
+    public const string IncidentMitigated = "incident.mitigated";
+    public const string IncidentResolved = "incident.resolved";
+    public const string IncidentNoteAdded = "incident.note.added";
+    public const string AlertFiring = "alert.firing";
+    public const string AlertResolved = "alert.resolved";
+    public const string AlertRoutesReplaced = "alert.routes.replaced";
+    public const string SilenceCreated = "silence.created";
+    public const string SilenceExpired = "silence.expired";
+    public const string PageSent = "page.sent";
+    public const string PageEscalated = "page.escalated";
+    public const string PageAcknowledged = "page.acknowledged";
+    public const string RunbookUpdated = "runbook.updated";
+    public const string RunbookRunStarted = "runbook.run.started";
+    public const string RunbookStepExecuted = "runbook.step.executed";
 }

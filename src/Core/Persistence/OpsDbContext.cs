@@ -169,6 +169,10 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
             e.Property(m => m.Phase).HasConversion<string>().HasMaxLength(20);
             e.HasIndex(m => new { m.AnalysisRunId, m.At });
         });
+
+        // Newer capabilities (Runbooks, Alerting, OnCall, Incidents...) keep their mapping beside their
+        // entities as IEntityTypeConfiguration classes, so this file stops growing with every capability.
+        b.ApplyConfigurationsFromAssembly(typeof(OpsDbContext).Assembly);
     }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
