@@ -4,6 +4,7 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Events.Webhooks;
+using OpsConsole.Core.Incidents;
 using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.Rollouts;
 
@@ -29,6 +30,7 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<MigrationBatch> MigrationBatches => Set<MigrationBatch>();
     public DbSet<MigrationTargetConfig> MigrationTargets => Set<MigrationTargetConfig>();
     public DbSet<DeploymentPlan> DeploymentPlans => Set<DeploymentPlan>();
+    public DbSet<Incident> Incidents => Set<Incident>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

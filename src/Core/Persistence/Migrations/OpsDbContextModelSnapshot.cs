@@ -374,6 +374,8 @@ namespace OpsConsole.Core.Persistence.Migrations
 
                     b.HasIndex("Subject");
 
+                    b.HasIndex("Time");
+
                     b.ToTable("OutboxEvents");
                 });
 
@@ -501,6 +503,219 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Webhooks");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.AffectedService", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Environment")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId");
+
+                    b.HasIndex("Service");
+
+                    b.ToTable("IncidentServices", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.Incident", b =>
+                {
+                    b.Property<long>("Id")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("AcknowledgedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AcknowledgedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Commander")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Generation")
+                        .IsConcurrencyToken()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("MitigatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("MitigatedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("OpenedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OpenedBy")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OriginEventId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ResolvedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ResolvedBy")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Severity")
+                        .IsRequired()
+                        .HasMaxLength(10)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("OpenedAt");
+
+                    b.HasIndex("OriginEventId")
+                        .IsUnique();
+
+                    b.HasIndex("Status");
+
+                    b.ToTable("Incidents");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.IncidentAlert", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Fingerprint")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("LabelsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("LinkedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("OpenFingerprint")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartsAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Fingerprint");
+
+                    b.HasIndex("OpenFingerprint")
+                        .IsUnique();
+
+                    b.HasIndex("IncidentId", "Fingerprint")
+                        .IsUnique();
+
+                    b.ToTable("IncidentAlerts", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.IncidentLogEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Actor")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasMaxLength(4200)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "At");
+
+                    b.ToTable("IncidentLog", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.IncidentRunbook", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("AttachedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("IncidentId", "Slug")
+                        .IsUnique();
+
+                    b.ToTable("IncidentRunbooks", (string)null);
                 });
 
             modelBuilder.Entity("OpsConsole.Core.Migrations.Orchestration.DeploymentPlan", b =>
@@ -1043,6 +1258,42 @@ namespace OpsConsole.Core.Persistence.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Incidents.AffectedService", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Incidents.Incident", null)
+                        .WithMany("Services")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.IncidentAlert", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Incidents.Incident", null)
+                        .WithMany("Alerts")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.IncidentLogEntry", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Incidents.Incident", null)
+                        .WithMany("Log")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.IncidentRunbook", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Incidents.Incident", null)
+                        .WithMany("Runbooks")
+                        .HasForeignKey("IncidentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisMeasurement", b =>
                 {
                     b.HasOne("OpsConsole.Core.Rollouts.AnalysisRun", null)
@@ -1064,6 +1315,17 @@ namespace OpsConsole.Core.Persistence.Migrations
             modelBuilder.Entity("OpsConsole.Core.Events.Webhooks.WebhookDelivery", b =>
                 {
                     b.Navigation("AttemptLog");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Incidents.Incident", b =>
+                {
+                    b.Navigation("Alerts");
+
+                    b.Navigation("Log");
+
+                    b.Navigation("Runbooks");
+
+                    b.Navigation("Services");
                 });
 
             modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisRun", b =>
