@@ -77,6 +77,16 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     private static readonly string[] AdminOnly = [Roles.Admin];
     private static readonly string[] RolloutActors = [Roles.OnCall, Roles.ReleaseManager];
     private static readonly string[] ReleaseManagers = [Roles.ReleaseManager];
+    private static readonly string[] IncidentManagers = [Roles.OnCall, Roles.Admin];
+
+    /// <summary>A fresh SEV2 incident opened by the admin, for a route that changes one.</summary>
+    private static async Task<long> OpenIncidentAsync(RoleMatrixFixture f)
+    {
+        using var admin = f.Factory.CreateAdminClient();
+        var response = await admin.PostAsJsonAsync("/api/v1/incidents", new { title = "Matrix", severity = "SEV2", services = new[] { "matrix" } }, TestApi.Json)
+            .EnsureStatusAsync(HttpStatusCode.Created);
+        return (await response.ReadJsonAsync()).GetProperty("id").GetInt64();
+    }
 
     /// <summary>A route: how to call it (path and body may need fresh things to act on), who may, and what success looks like.</summary>
     private sealed record Route(string Method, Func<RoleMatrixFixture, string, Task<string>> Path, Func<string, object?> Body, string[] Allowed, HttpStatusCode Success);
@@ -167,6 +177,23 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         }, ReleaseManagers, HttpStatusCode.Created, _ => new { service = "catalog", environment = "staging", version = "1.1.0" }),
         ["POST /api/v1/migrations/{service}/bundles"] = R("POST", "/api/v1/migrations/matrix-bundle/bundles?version=1.0.0", ReleaseManagers, HttpStatusCode.Created,
             _ => MatrixBundle!.Value),
+        ["GET /api/v1/incidents"] = R("GET", "/api/v1/incidents", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/incidents"] = R("POST", "/api/v1/incidents", IncidentManagers, HttpStatusCode.Created,
+            _ => new { title = "Matrix incident", severity = "SEV3", services = new[] { "matrix/dev" } }),
+        // No alert can be found until Alerting is installed: the allowed roles reach the lookup (404), the others are refused first.
+        ["POST /api/v1/incidents/from-alert"] = R("POST", "/api/v1/incidents/from-alert", IncidentManagers, HttpStatusCode.NotFound,
+            _ => new { fingerprint = "matrix-fp", severity = "SEV3" }),
+        ["GET /api/v1/incidents/{id}"] = R("GET", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/incidents/{id}/postmortem"] = R("GET", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/postmortem", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/incidents/{id}/ack"] = R("POST", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/ack", IncidentManagers, HttpStatusCode.OK),
+        ["POST /api/v1/incidents/{id}/mitigate"] = R("POST", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/mitigate", IncidentManagers, HttpStatusCode.OK),
+        ["POST /api/v1/incidents/{id}/resolve"] = R("POST", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/resolve", IncidentManagers, HttpStatusCode.OK),
+        ["POST /api/v1/incidents/{id}/notes"] = R("POST", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/notes", IncidentManagers, HttpStatusCode.OK,
+            _ => new { text = "matrix note" }),
+        ["PUT /api/v1/incidents/{id}/commander"] = R("PUT", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/commander", IncidentManagers, HttpStatusCode.OK,
+            _ => new { commander = "admin" }),
+        ["PUT /api/v1/incidents/{id}/severity"] = R("PUT", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/severity", IncidentManagers, HttpStatusCode.OK,
+            _ => new { severity = "SEV1" }),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
@@ -277,6 +304,8 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     }
 
     private static string AnonymousPath(string routeName) => routeName.Split(' ')[1]
+        // Incident ids are numbers (a GUID would match no route and fall through to the 404 fallback).
+        .Replace("/incidents/{id}", "/incidents/1")
         .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString())
         .Replace("{service}", RoleMatrixFixture.Service).Replace("{environment}", RoleMatrixFixture.Environment) switch
     {
