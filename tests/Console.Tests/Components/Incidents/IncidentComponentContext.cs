@@ -7,12 +7,20 @@ using OpsConsole.Core.Incidents;
 namespace OpsConsole.Console.Tests.Components.Incidents;
 
 /// <summary>The component context with the incident desk as the console wires it, over the real store.</summary>
-public abstract class IncidentComponentContext() : ComponentContext(s =>
+public abstract class IncidentComponentContext : ComponentContext
 {
-    s.AddSingleton(TimeProvider.System);
-    s.AddIncidents(IncidentSettings.Default);
-})
-{
+    protected IncidentComponentContext() : this(_ => { }) { }
+
+    /// <param name="more">Registrations after the incident services, e.g. an alert lookup.</param>
+    protected IncidentComponentContext(Action<IServiceCollection> more) : base(s =>
+    {
+        s.AddSingleton(TimeProvider.System);
+        s.AddIncidents(IncidentSettings.Default);
+        more(s);
+    })
+    {
+    }
+
     public static readonly Actor Olga = new("olga", new HashSet<string> { Roles.OnCall }, "bunit");
 
     public async Task<T> DeskAsync<T>(Func<IncidentDesk, Task<T>> work)

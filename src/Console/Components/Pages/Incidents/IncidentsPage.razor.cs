@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Components;
+using OpsConsole.Core.Alerting;
 using OpsConsole.Core.Incidents;
 
 namespace OpsConsole.Console.Components.Pages.Incidents;
@@ -10,11 +12,17 @@ public partial class IncidentsPage
     private string _filter = "active";
     private string? _title, _services;
     private string _severity = "SEV2";
-    private bool _canManage, _busy;
+    private string _alertSeverity = "SEV2";
+    private bool _canManage, _busy, _alertsAvailable;
+
+    /// <summary>An alert's fingerprint, e.g. from a link on the alert's page (<c>/incidents?fromAlert=...</c>).</summary>
+    [SupplyParameterFromQuery(Name = "fromAlert")] public string? FromAlert { get; set; }
 
     protected override async Task OnInitializedAsync()
     {
         _canManage = IncidentRules.CanManage(await CurrentActorAsync());
+        await using (var scope = ScopeFactory.CreateAsyncScope())
+            _alertsAvailable = scope.ServiceProvider.GetService<IAlertLookup>() is not null;
         Listen(() => Live.Subscribe(e =>
         {
             if (e.Type.StartsWith("incident.", StringComparison.Ordinal)) Refresh();
@@ -44,6 +52,21 @@ public partial class IncidentsPage
         {
             var services = (_services ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             await ActAsync<IncidentDesk>(async (desk, actor) => opened = (await desk.OpenAsync(actor, _title, _severity, services)).Id);
+        }
+        finally
+        {
+            _busy = false;
+        }
+        if (opened is { } id) Navigation.NavigateTo($"/incidents/{id}");
+    }
+
+    private async Task OpenFromAlertAsync()
+    {
+        _busy = true;
+        long? opened = null;
+        try
+        {
+            await ActAsync<IncidentDesk>(async (desk, actor) => opened = await desk.OpenFromFingerprintAsync(actor, FromAlert, _alertSeverity));
         }
         finally
         {
