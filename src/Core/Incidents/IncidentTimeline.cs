@@ -69,7 +69,7 @@ public static class IncidentTimeline
             var prefix = service + "/";
             var q = db.OutboxEvents.AsNoTracking().Where(e => e.Time >= changesFrom && e.Subject.StartsWith(prefix));
             if (until is { } u) q = q.Where(e => e.Time <= u);
-            foreach (var e in await q.OrderBy(e => e.Position).Take(MaxEvents).ToListAsync(ct))
+            foreach (var e in await q.OrderBy(e => e.Time).ThenBy(e => e.Position).Take(MaxEvents).ToListAsync(ct))
             {
                 if (!IsChange(e.Type) || !incident.Services.Any(s => s.Covers(e.Subject)) || !seen.Add(e.Position)) continue;
                 entries.Add(FromEvent(e, incident));
@@ -81,7 +81,7 @@ public static class IncidentTimeline
         var idString = $"\"incidentId\":\"{incident.Id}\"";
         var tied = await db.OutboxEvents.AsNoTracking()
             .Where(e => e.Time >= changesFrom && (e.CloudEventJson.Contains(idNumber) || e.CloudEventJson.Contains(idString)))
-            .OrderBy(e => e.Position).Take(MaxEvents).ToListAsync(ct);
+            .OrderBy(e => e.Time).ThenBy(e => e.Position).Take(MaxEvents).ToListAsync(ct);
         foreach (var e in tied)
         {
             // The incident's own events are shown from its rows (with the notes' text and the actors).
@@ -96,7 +96,7 @@ public static class IncidentTimeline
             var from = Max(Min(alert.StartsAt, changesFrom), incident.OpenedAt - AlertLookBack);
             var q = db.OutboxEvents.AsNoTracking().Where(e => e.Time >= from && e.CloudEventJson.Contains(alert.Fingerprint));
             if (until is { } u) q = q.Where(e => e.Time <= u);
-            foreach (var e in await q.OrderBy(e => e.Position).Take(MaxEvents).ToListAsync(ct))
+            foreach (var e in await q.OrderBy(e => e.Time).ThenBy(e => e.Position).Take(MaxEvents).ToListAsync(ct))
             {
                 if (e.Type.StartsWith("incident.", StringComparison.Ordinal)) continue;
                 if (!Fingerprints(e).Contains(alert.Fingerprint) || !seen.Add(e.Position)) continue;
