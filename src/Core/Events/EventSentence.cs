@@ -53,6 +53,10 @@ public static class EventSentence
             EventTypes.WebhookPing => $"webhook {d.S("name")} sent a test delivery{by}",
             EventTypes.ConsoleStarted => $"console {e.Source.Split('/')[^1]} started",
             EventTypes.IncidentOpened => $"incident opened on {e.Subject}{Reason(d.S("title") ?? d.S("summary"))}{by}",
+            EventTypes.IncidentAcknowledged => $"incident {d.S("incidentId")} acknowledged{by}{Reason(d.S("title"))}",
+            EventTypes.IncidentMitigated => $"incident {d.S("incidentId")} mitigated{by}{Reason(d.S("title"))}",
+            EventTypes.IncidentResolved => $"incident {d.S("incidentId")} resolved{by}{Reason(d.S("title"))}",
+            EventTypes.IncidentNoteAdded => $"note on incident {d.S("incidentId")}{by}{Reason(d.S("note"))}",
             _ => $"{e.Type} {e.Subject}{by}",
         };
     }

@@ -63,6 +63,14 @@ public sealed class EventSentenceTests : ComponentContext
             "console bunit started" },
         { EventTypes.IncidentOpened, new { title = "checkout 5xx above 5%" },
             "incident opened on checkout/prod: checkout 5xx above 5% by vera" },
+        { EventTypes.IncidentAcknowledged, new { incidentId = 3, title = "Checkout 5xx", severity = "SEV2" },
+            "incident 3 acknowledged by vera: Checkout 5xx" },
+        { EventTypes.IncidentMitigated, new { incidentId = 3, title = "Checkout 5xx", severity = "SEV2" },
+            "incident 3 mitigated by vera: Checkout 5xx" },
+        { EventTypes.IncidentResolved, new { incidentId = 3, title = "Checkout 5xx", severity = "SEV2" },
+            "incident 3 resolved by vera: Checkout 5xx" },
+        { EventTypes.IncidentNoteAdded, new { incidentId = 3, title = "Checkout 5xx", note = "Rolled back checkout." },
+            "note on incident 3 by vera: Rolled back checkout" },
     };
 
     [Theory]
