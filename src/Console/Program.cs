@@ -45,6 +45,7 @@ builder.Services.AddConsoleEvents(settings);
 builder.Services.AddConsoleRollouts(settings);
 builder.Services.AddConsoleMigrations(builder.Configuration);
 builder.Services.AddConsoleIncidents(builder.Configuration);
+builder.Services.AddConsoleAlerting();
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -90,6 +91,8 @@ api.MapServicesApi();
 api.MapAnalysisTemplatesApi();
 api.MapMigrationsApi();
 api.MapIncidentsApi();
+api.MapAlertingApi();
+app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no Read role
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 

@@ -10,7 +10,7 @@ public static class ActorAccessor
     public static Actor ToActor(this ClaimsPrincipal user, string? correlationId = null)
     {
         var name = user.Identity?.IsAuthenticated == true ? user.Identity.Name ?? "unknown" : "anonymous";
-        var roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).Where(Roles.IsKnown).ToHashSet();
+        var roles = user.FindAll(ClaimTypes.Role).Select(c => c.Value).Where(r => Roles.IsKnown(r) || TokenScopes.Find(r) == r).ToHashSet();
         var viaToken = user.HasClaim(c => c.Type == BearerTokenHandler.TokenIdClaim);
         DateTime? tokenExpires = user.FindFirstValue(BearerTokenHandler.TokenExpiresClaim) is { } e
             ? DateTime.Parse(e, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind).ToUniversalTime()

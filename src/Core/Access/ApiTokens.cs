@@ -33,10 +33,20 @@ public sealed class ApiTokens(OpsDbContext db, UserManager<ConsoleUser> users, E
         var owner = await users.FindByNameAsync(actor.Name) ?? throw new NotFoundException($"User '{actor.Name}'");
         name = name?.Trim() ?? "";
         if (name.Length is < 1 or > 100) throw new InvalidInputException("name", "Give the token a name of 1 to 100 characters.");
-        var (known, unknown) = Roles.Parse(roles);
+        var requested = roles?.ToList() ?? [];
+        // A narrow scope (alert ingestion) is carried alone: such a token can do that one thing only.
+        if (requested.Select(TokenScopes.Find).FirstOrDefault(s => s is not null) is { } scope)
+        {
+            if (requested.Count != 1) throw new InvalidInputException("roles", $"A {scope} token carries that scope alone, without roles.");
+            if (!TokenScopes.IssuerRoles(scope).Any(actor.IsInRole))
+                throw new InvalidInputException("roles", $"A {scope} token can be made by {string.Join(" or ", TokenScopes.IssuerRoles(scope))} only.");
+            requested = [scope];
+        }
+        var (known, unknown) = Roles.Parse(requested.Where(r => TokenScopes.Find(r) is null));
+        if (TokenScopes.Find(requested.FirstOrDefault()) is { } only) known = [only];
         if (unknown.Count > 0) throw new InvalidInputException("roles", $"Unknown role(s): {string.Join(", ", unknown)}.");
         if (known.Count == 0) throw new InvalidInputException("roles", "Choose at least one role for the token.");
-        var notHeld = known.Where(r => !actor.IsInRole(r)).ToList();
+        var notHeld = known.Where(r => !actor.IsInRole(r) && TokenScopes.Find(r) is null).ToList();
         if (notHeld.Count > 0) throw new InvalidInputException("roles", $"A token cannot carry roles you do not hold: {string.Join(", ", notHeld)}.");
         var days = expiresInDays ?? DefaultLifetimeDays;
         if (days is < 1 or > MaxLifetimeDays) throw new InvalidInputException("expiresInDays", $"A token lives 1 to {MaxLifetimeDays} days.");
@@ -128,7 +138,8 @@ public sealed class ApiTokens(OpsDbContext db, UserManager<ConsoleUser> users, E
         if (user.IsDisabled()) return new TokenCheck(null, [], "The token's user is disabled.");
         // The token's roles are capped by what its user holds now.
         var held = await users.GetRolesAsync(user);
-        var effective = token.RoleList.Where(held.Contains).ToList();
+        var effective = token.RoleList.Where(r => held.Contains(r)
+            || (TokenScopes.Find(r) is { } scope && TokenScopes.IssuerRoles(scope).Any(held.Contains))).ToList();
         if (token.LastUsedAt is null || now - token.LastUsedAt > TimeSpan.FromMinutes(1))
         {
             token.LastUsedAt = now;

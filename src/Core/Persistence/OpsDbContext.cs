@@ -31,6 +31,12 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<MigrationTargetConfig> MigrationTargets => Set<MigrationTargetConfig>();
     public DbSet<DeploymentPlan> DeploymentPlans => Set<DeploymentPlan>();
     public DbSet<Incident> Incidents => Set<Incident>();
+    public DbSet<Alerting.StoredAlert> Alerts => Set<Alerting.StoredAlert>();
+    public DbSet<Alerting.AlertHistoryEntry> AlertHistory => Set<Alerting.AlertHistoryEntry>();
+    public DbSet<Alerting.AlertRoute> AlertRoutes => Set<Alerting.AlertRoute>();
+    public DbSet<Alerting.Silence> Silences => Set<Alerting.Silence>();
+    public DbSet<Alerting.AlertGroup> AlertGroups => Set<Alerting.AlertGroup>();
+    public DbSet<Alerting.AlertGroupMember> AlertGroupMembers => Set<Alerting.AlertGroupMember>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Domain;
+using OpsConsole.Core.Events;
+using OpsConsole.Core.Persistence;
+
+namespace OpsConsole.Core.Alerting;
+
+/// <summary>An alert as received, before it is stored.</summary>
+public sealed record IncomingAlert(
+    string Fingerprint,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyDictionary<string, string> Annotations,
+    AlertStatus Status,
+    DateTime StartsAt,
+    DateTime? EndsAt,
+    string? GeneratorUrl,
+    string RawJson);
+
+public sealed record IngestResult(int Received, int Created, int Changed, int Unchanged);
+
+/// <summary>
+/// Takes alerts in (Alertmanager's webhook payload version 4, or the console's generic form),
+/// deduplicates them by fingerprint, tracks firing/resolved with history, writes alert events and
+/// puts firing alerts into the dispatcher's aggregation groups — all in one save: a bad payload
+/// stores nothing.
+/// </summary>
+public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, EventOutbox outbox, TimeProvider clock)
+{
+    public const int MaxAlertsPerRequest = 5000;
+    public const int MaxLabels = 100;
+    public const int MaxNameLength = 256;
+    public const int MaxValueLength = 16 * 1024;
+
+    /// <summary>Who may post alerts: OnCall, Admin, or a token made for alert ingestion only.</summary>
+    public static readonly string[] IngestRoles = [Roles.OnCall, Roles.Admin, TokenScopes.AlertIngest];
+
+    public async Task<IngestResult> IngestAlertmanagerAsync(Actor actor, JsonElement payload, CancellationToken ct = default)
+    {
+        actor.Require("post alerts", IngestRoles);
+        if (payload.ValueKind != JsonValueKind.Object) throw new InvalidInputException("body", "Expected Alertmanager's webhook payload: a JSON object with 'alerts'.");
+        if (payload.TryGetProperty("version", out var version) && !(version.ValueKind == JsonValueKind.String && version.GetString() == "4"))
+            throw new InvalidInputException("version", $"Only Alertmanager's webhook payload version \"4\" is understood; got {version.GetRawText()}.");
+        if (!payload.TryGetProperty("alerts", out var alerts) || alerts.ValueKind != JsonValueKind.Array)
+            throw new InvalidInputException("alerts", "The payload has no 'alerts' array.");
+        var envelope = JsonNode.Parse(payload.GetRawText())!.AsObject();
+        envelope.Remove("alerts");
+        var parsed = ParseAlerts(alerts, requireStatus: true);
+        return await StoreAsync(actor, parsed, "alertmanager", envelope.ToJsonString(), ct);
+    }
+
+    /// <summary>The generic form: one alert object <c>{labels, annotations, status?, startsAt?, endsAt?}</c> or an array of them.</summary>
+    public async Task<IngestResult> IngestGenericAsync(Actor actor, JsonElement body, CancellationToken ct = default)
+    {
+        actor.Require("post alerts", IngestRoles);
+        var list = body.ValueKind switch
+        {
+            JsonValueKind.Array => body,
+            JsonValueKind.Object => JsonSerializer.SerializeToElement(new[] { body }),
+            _ => throw new InvalidInputException("body", "Expected an alert object {labels, annotations, status?, startsAt?, endsAt?} or an array of them."),
+        };
+        return await StoreAsync(actor, ParseAlerts(list, requireStatus: false), "api", null, ct);
+    }
+
+    private List<IncomingAlert> ParseAlerts(JsonElement alerts, bool requireStatus)
+    {
+        var count = alerts.GetArrayLength();
+        if (count > MaxAlertsPerRequest) throw new InvalidInputException("alerts", $"{count} alerts in one request; send at most {MaxAlertsPerRequest}.");
+        var now = clock.GetUtcNow().UtcDateTime;
+        var result = new List<IncomingAlert>(count);
+        var i = 0;
+        foreach (var a in alerts.EnumerateArray())
+        {
+            var at = $"alerts[{i++}]";
+            if (a.ValueKind != JsonValueKind.Object) throw new InvalidInputException(at, $"{at} is not an object.");
+            var labels = StringMap(a, "labels", at, required: true);
+            if (labels.Count == 0) throw new InvalidInputException(at + ".labels", $"{at} has no labels: an alert needs at least one (e.g. alertname).");
+            var annotations = StringMap(a, "annotations", at, required: false);
+            var startsAt = Time(a, "startsAt", at) ?? now;
+            var endsAt = Time(a, "endsAt", at);
+            AlertStatus status;
+            if (a.TryGetProperty("status", out var s))
+            {
+                status = s.ValueKind == JsonValueKind.String ? s.GetString() switch
+                {
+                    "firing" => AlertStatus.Firing,
+                    "resolved" => AlertStatus.Resolved,
+                    _ => throw new InvalidInputException(at + ".status", $"{at}.status must be \"firing\" or \"resolved\"."),
+                } : throw new InvalidInputException(at + ".status", $"{at}.status must be \"firing\" or \"resolved\".");
+            }
+            else if (requireStatus) throw new InvalidInputException(at + ".status", $"{at} has no status.");
+            else status = endsAt is { } e && e <= now ? AlertStatus.Resolved : AlertStatus.Firing;
+            if (status == AlertStatus.Resolved) endsAt ??= now;
+            string? generator = a.TryGetProperty("generatorURL", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null;
+            if (generator is { Length: > 2048 }) throw new InvalidInputException(at + ".generatorURL", $"{at}.generatorURL is longer than 2048 characters.");
+            var fingerprint = a.TryGetProperty("fingerprint", out var f) && f.ValueKind == JsonValueKind.String && IsFingerprint(f.GetString())
+                ? f.GetString()!
+                : AlertFingerprint.Compute(labels);
+            result.Add(new IncomingAlert(fingerprint, labels, annotations, status, startsAt, endsAt, generator, a.GetRawText()));
+        }
+        return result;
+    }
+
+    private static bool IsFingerprint(string? s) => s is { Length: > 0 and <= 64 } && s.All(char.IsAsciiHexDigitLower);
+
+    private static Dictionary<string, string> StringMap(JsonElement a, string name, string at, bool required)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!a.TryGetProperty(name, out var obj) || obj.ValueKind == JsonValueKind.Null)
+        {
+            if (required) throw new InvalidInputException($"{at}.{name}", $"{at} has no {name}.");
+            return map;
+        }
+        if (obj.ValueKind != JsonValueKind.Object) throw new InvalidInputException($"{at}.{name}", $"{at}.{name} must be an object of strings.");
+        foreach (var p in obj.EnumerateObject())
+        {
+            if (p.Value.ValueKind != JsonValueKind.String) throw new InvalidInputException($"{at}.{name}", $"{at}.{name}.{p.Name} must be a string.");
+            if (p.Name.Length is 0 or > MaxNameLength) throw new InvalidInputException($"{at}.{name}", $"{at}.{name} has a name that is empty or longer than {MaxNameLength} characters.");
+            var v = p.Value.GetString()!;
+            if (v.Length > MaxValueLength) throw new InvalidInputException($"{at}.{name}", $"{at}.{name}.{p.Name} is longer than {MaxValueLength} characters.");
+            map[p.Name] = v;
+        }
+        if (map.Count > MaxLabels) throw new InvalidInputException($"{at}.{name}", $"{at}.{name} has {map.Count} entries; at most {MaxLabels}.");
+        return map;
+    }
+
+    private static DateTime? Time(JsonElement a, string name, string at)
+    {
+        if (!a.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+            return t.Year <= 1 ? null : t.UtcDateTime; // Alertmanager's zero time means "not set"
+        throw new InvalidInputException($"{at}.{name}", $"{at}.{name} is not an RFC 3339 time.");
+    }
+
+    private async Task<IngestResult> StoreAsync(Actor actor, List<IncomingAlert> incoming, string source, string? envelope, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        // The same alert twice in one payload: the last one counts.
+        var byFp = new Dictionary<string, IncomingAlert>(StringComparer.Ordinal);
+        foreach (var a in incoming) byFp[a.Fingerprint] = a;
+        var fps = byFp.Keys.ToList();
+        var existing = await db.Alerts.Where(a => fps.Contains(a.Fingerprint)).ToDictionaryAsync(a => a.Fingerprint, StringComparer.Ordinal, ct);
+        var (_, config, _) = await routing.GetAsync(db, ct);
+
+        var toGroup = new List<(string Fp, IReadOnlyDictionary<string, string> Labels)>();
+        int created = 0, changed = 0, unchanged = 0;
+        foreach (var a in byFp.Values)
+        {
+            var annotationsJson = JsonSerializer.Serialize(a.Annotations);
+            if (!existing.TryGetValue(a.Fingerprint, out var stored))
+            {
+                var labelsJson = JsonSerializer.Serialize(a.Labels);
+                var snap = new AlertSnapshot(a.Fingerprint, a.Labels, a.Annotations, a.Status, a.StartsAt, a.EndsAt, a.GeneratorUrl);
+                stored = new StoredAlert
+                {
+                    Fingerprint = a.Fingerprint,
+                    Name = snap.Name,
+                    Service = snap.Service,
+                    Environment = snap.Environment,
+                    LabelsJson = labelsJson,
+                    AnnotationsJson = annotationsJson,
+                    Status = a.Status,
+                    StartsAt = a.StartsAt,
+                    EndsAt = a.EndsAt,
+                    GeneratorUrl = a.GeneratorUrl,
+                    FirstSeenAt = now,
+                    LastSeenAt = now,
+                    UpdatedAt = now,
+                    TimesFired = a.Status == AlertStatus.Firing ? 1 : 0,
+                    Source = source,
+                    RawJson = a.RawJson,
+                    EnvelopeJson = envelope,
+                    SearchText = (labelsJson + " " + annotationsJson).ToLowerInvariant(),
+                };
+                db.Alerts.Add(stored);
+                Transition(actor, stored, source, now);
+                if (a.Status == AlertStatus.Firing) toGroup.Add((a.Fingerprint, a.Labels));
+                created++;
+                continue;
+            }
+
+            stored.LastSeenAt = now;
+            if (stored.Status != a.Status)
+            {
+                if (a.Status == AlertStatus.Firing)
+                {
+                    stored.TimesFired++;
+                    stored.StartsAt = a.StartsAt;
+                    toGroup.Add((a.Fingerprint, a.Labels));
+                }
+                stored.Status = a.Status;
+                stored.EndsAt = a.EndsAt;
+                Touch(stored, a, annotationsJson, envelope, now);
+                Transition(actor, stored, source, now);
+                changed++;
+            }
+            else if (stored.AnnotationsJson != annotationsJson || stored.GeneratorUrl != a.GeneratorUrl || (a.Status == AlertStatus.Resolved && stored.EndsAt != a.EndsAt))
+            {
+                stored.EndsAt = a.EndsAt;
+                Touch(stored, a, annotationsJson, envelope, now);
+                changed++;
+            }
+            else unchanged++;
+        }
+
+        if (toGroup.Count > 0)
+        {
+            var groups = new Dictionary<string, AlertGroup>(StringComparer.Ordinal);
+            foreach (var (fp, labels) in toGroup) AlertGrouping.Join(groups, config, fp, labels, now);
+            var keys = groups.Keys.ToList();
+            var known = await db.AlertGroups.Include(g => g.Members).Where(g => keys.Contains(g.Key)).ToDictionaryAsync(g => g.Key, StringComparer.Ordinal, ct);
+            foreach (var (key, fresh) in groups)
+            {
+                if (!known.TryGetValue(key, out var group)) { db.AlertGroups.Add(fresh); continue; }
+                foreach (var m in fresh.Members)
+                    if (!group.Members.Any(x => x.Fingerprint == m.Fingerprint)) group.Members.Add(m);
+            }
+        }
+        await db.SaveChangesAsync(ct);
+        return new IngestResult(incoming.Count, created, changed, unchanged);
+    }
+
+    private static void Touch(StoredAlert stored, IncomingAlert a, string annotationsJson, string? envelope, DateTime now)
+    {
+        stored.AnnotationsJson = annotationsJson;
+        stored.GeneratorUrl = a.GeneratorUrl;
+        stored.RawJson = a.RawJson;
+        stored.EnvelopeJson = envelope ?? stored.EnvelopeJson;
+        stored.SearchText = (stored.LabelsJson + " " + annotationsJson).ToLowerInvariant();
+        stored.UpdatedAt = now;
+    }
+
+    private void Transition(Actor actor, StoredAlert stored, string source, DateTime now)
+    {
+        db.AlertHistory.Add(new AlertHistoryEntry { Fingerprint = stored.Fingerprint, At = now, Status = stored.Status, StartsAt = stored.StartsAt, EndsAt = stored.EndsAt, Source = source });
+        var subject = stored.Service is { } svc ? (stored.Environment is { } env ? $"{svc}/{env}" : svc) : "alerts";
+        outbox.Add(db, actor, stored.Status == AlertStatus.Firing ? EventTypes.AlertFiring : EventTypes.AlertResolved, subject, new
+        {
+            fingerprint = stored.Fingerprint,
+            name = stored.Name,
+            status = stored.Status == AlertStatus.Firing ? "firing" : "resolved",
+            labels = stored.Labels,
+            startsAt = stored.StartsAt,
+            endsAt = stored.EndsAt,
+        });
+    }
+}
