@@ -17,6 +17,8 @@ need_pkg() { # need_pkg <command-or-path> <debian-package>
 need_pkg /usr/bin/chromium chromium
 # Migration tests start a throwaway cluster from Debian's PostgreSQL server binaries.
 need_pkg /usr/lib/postgresql/15/bin/initdb postgresql
+# On-call email tests deliver to a real SMTP sink (Debian's aiosmtpd, run with Debian's python3).
+need_pkg /usr/lib/python3/dist-packages/aiosmtpd python3-aiosmtpd
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results="$(pwd)/artifacts/test-results"

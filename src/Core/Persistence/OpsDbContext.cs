@@ -29,6 +29,11 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<MigrationBatch> MigrationBatches => Set<MigrationBatch>();
     public DbSet<MigrationTargetConfig> MigrationTargets => Set<MigrationTargetConfig>();
     public DbSet<DeploymentPlan> DeploymentPlans => Set<DeploymentPlan>();
+    public DbSet<OnCall.OnCallSchedule> OnCallSchedules => Set<OnCall.OnCallSchedule>();
+    public DbSet<OnCall.EscalationPolicy> EscalationPolicies => Set<OnCall.EscalationPolicy>();
+    public DbSet<OnCall.AlertReceiver> AlertReceivers => Set<OnCall.AlertReceiver>();
+    public DbSet<OnCall.Page> Pages => Set<OnCall.Page>();
+    public DbSet<OnCall.NotificationRecord> OnCallNotifications => Set<OnCall.NotificationRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
