@@ -25,7 +25,8 @@ public sealed class OnCallFixture : IAsyncDisposable
 
     private OnCallFixture(bool withIntake) => Intake = withIntake ? new RecordingIntake() : null;
 
-    public static async Task<OnCallFixture> CreateAsync(bool withIntake = false, IOnCallMessenger? messenger = null, OnCallOptions? options = null)
+    /// <summary>With <paramref name="egress"/> the real messenger sends (webhooks through that policy, email by the options' mail server).</summary>
+    public static async Task<OnCallFixture> CreateAsync(bool withIntake = false, OnCallOptions? options = null, OpsConsole.Core.Egress.EgressPolicy? egress = null)
     {
         var f = new OnCallFixture(withIntake);
         f.Store = await TestStore.CreateAsync(s =>
@@ -33,7 +34,8 @@ public sealed class OnCallFixture : IAsyncDisposable
             s.AddSingleton<TimeProvider>(f.Clock);
             s.AddOnCall(options ?? new OnCallOptions { PublicUrl = "https://console.test", Smtp = new SmtpSettings("smtp.test", 25, "pager@console.test") });
             s.AddSingleton<IPageTimer>(f.Timer);
-            s.AddSingleton(messenger ?? f.Messenger);
+            if (egress is null) s.AddSingleton<IOnCallMessenger>(f.Messenger);
+            else s.AddSingleton(egress);
             if (f.Intake is not null) s.AddSingleton<IIncidentIntake>(f.Intake);
             s.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
         });
