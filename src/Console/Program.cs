@@ -44,6 +44,7 @@ builder.Services.AddConsoleEgress(settings);
 builder.Services.AddConsoleEvents(settings);
 builder.Services.AddConsoleRollouts(settings);
 builder.Services.AddConsoleMigrations(builder.Configuration);
+builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -88,6 +89,7 @@ api.MapRolloutsApi();
 api.MapServicesApi();
 api.MapAnalysisTemplatesApi();
 api.MapMigrationsApi();
+api.MapOnCallApi();
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 
@@ -95,6 +97,7 @@ app.MapHub<EventsHub>(EventsHub.Path);
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "OpsConsole jobs", AppPath = "/" })
     .RequireAuthorization(Policies.Admin);
 app.MapAccountEndpoints();
+app.MapPageAckLinks();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Lifetime.ApplicationStarted.Register(() =>
