@@ -19,6 +19,8 @@ need_pkg /usr/bin/chromium chromium
 need_pkg /usr/lib/postgresql/15/bin/initdb postgresql
 # Alerting tests compare routing with amtool and send alerts through a real Alertmanager.
 need_pkg /usr/bin/prometheus-alertmanager prometheus-alertmanager
+# On-call email tests deliver to a real SMTP sink (Debian's aiosmtpd, run with Debian's python3).
+need_pkg /usr/lib/python3/dist-packages/aiosmtpd python3-aiosmtpd
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results="$(pwd)/artifacts/test-results"

@@ -46,6 +46,7 @@ builder.Services.AddConsoleRollouts(settings);
 builder.Services.AddConsoleMigrations(builder.Configuration);
 builder.Services.AddConsoleIncidents(builder.Configuration);
 builder.Services.AddConsoleAlerting();
+builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -93,6 +94,7 @@ api.MapMigrationsApi();
 api.MapIncidentsApi();
 api.MapAlertingApi();
 app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no Read role
+api.MapOnCallApi();
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 
@@ -100,6 +102,7 @@ app.MapHub<EventsHub>(EventsHub.Path);
 app.MapHangfireDashboard("/hangfire", new DashboardOptions { Authorization = [], DashboardTitle = "OpsConsole jobs", AppPath = "/" })
     .RequireAuthorization(Policies.Admin);
 app.MapAccountEndpoints();
+app.MapPageAckLinks();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Lifetime.ApplicationStarted.Register(() =>

@@ -37,6 +37,11 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Alerting.Silence> Silences => Set<Alerting.Silence>();
     public DbSet<Alerting.AlertGroup> AlertGroups => Set<Alerting.AlertGroup>();
     public DbSet<Alerting.AlertGroupMember> AlertGroupMembers => Set<Alerting.AlertGroupMember>();
+    public DbSet<OnCall.OnCallSchedule> OnCallSchedules => Set<OnCall.OnCallSchedule>();
+    public DbSet<OnCall.EscalationPolicy> EscalationPolicies => Set<OnCall.EscalationPolicy>();
+    public DbSet<OnCall.AlertReceiver> AlertReceivers => Set<OnCall.AlertReceiver>();
+    public DbSet<OnCall.Page> Pages => Set<OnCall.Page>();
+    public DbSet<OnCall.NotificationRecord> OnCallNotifications => Set<OnCall.NotificationRecord>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
