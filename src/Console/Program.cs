@@ -44,6 +44,7 @@ builder.Services.AddConsoleEgress(settings);
 builder.Services.AddConsoleEvents(settings);
 builder.Services.AddConsoleRollouts(settings);
 builder.Services.AddConsoleMigrations(builder.Configuration);
+builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -88,6 +89,7 @@ api.MapRolloutsApi();
 api.MapServicesApi();
 api.MapAnalysisTemplatesApi();
 api.MapMigrationsApi();
+api.MapRunbooksApi();
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 

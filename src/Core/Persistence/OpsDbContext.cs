@@ -29,6 +29,10 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<MigrationBatch> MigrationBatches => Set<MigrationBatch>();
     public DbSet<MigrationTargetConfig> MigrationTargets => Set<MigrationTargetConfig>();
     public DbSet<DeploymentPlan> DeploymentPlans => Set<DeploymentPlan>();
+    public DbSet<Runbooks.Runbook> Runbooks => Set<Runbooks.Runbook>();
+    public DbSet<Runbooks.RunbookVersion> RunbookVersions => Set<Runbooks.RunbookVersion>();
+    public DbSet<Runbooks.RunbookRun> RunbookRuns => Set<Runbooks.RunbookRun>();
+    public DbSet<Runbooks.RunbookRunStep> RunbookRunSteps => Set<Runbooks.RunbookRunStep>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
