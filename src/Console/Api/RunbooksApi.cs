@@ -121,8 +121,9 @@ public static class RunbooksApi
     private static async Task<Ok<StalenessReport>> Staleness(string[]? alert, RunbookStaleness staleness, CancellationToken ct) =>
         TypedResults.Ok(await staleness.ReportForAlertNamesAsync(alert ?? [], ct));
 
-    private static async Task<Created<RunbookRunView>> StartRun(string slug, StartRunbookRunRequest? body, RunbookRunner runner, HttpContext ctx, CancellationToken ct)
+    private static async Task<Created<RunbookRunView>> StartRun(string slug, RunbookRunner runner, HttpContext ctx, CancellationToken ct)
     {
+        var body = await OptionalBodyAsync<StartRunbookRunRequest>(ctx, ct);
         var run = await runner.StartAsync(ctx.ToActor(), slug, body?.IncidentId, ct);
         return TypedResults.Created($"/api/v1/runbook-runs/{run.Id}", RunbookRunView.From(run));
     }
@@ -142,14 +143,32 @@ public static class RunbooksApi
         return TypedResults.File(Encoding.UTF8.GetBytes(RunbookRunner.ToMarkdown(run)), "text/markdown; charset=utf-8", $"{run.Slug}-run-{run.Id:N}.md");
     }
 
-    private static async Task<Ok<RunbookRunStepView>> RunStep(Guid id, int number, RunbookStepRequest? body, RunbookRunner runner, HttpContext ctx, CancellationToken ct) =>
-        TypedResults.Ok(RunbookRunStepView.From(await runner.RunStepAsync(ctx.ToActor(), id, number, body?.Note, ct)));
+    private static async Task<Ok<RunbookRunStepView>> RunStep(Guid id, int number, RunbookRunner runner, HttpContext ctx, CancellationToken ct) =>
+        TypedResults.Ok(RunbookRunStepView.From(await runner.RunStepAsync(ctx.ToActor(), id, number, (await OptionalBodyAsync<RunbookStepRequest>(ctx, ct))?.Note, ct)));
 
-    private static async Task<Ok<RunbookRunStepView>> CompleteStep(Guid id, int number, RunbookStepRequest? body, RunbookRunner runner, HttpContext ctx, CancellationToken ct) =>
-        TypedResults.Ok(RunbookRunStepView.From(await runner.CompleteTaskAsync(ctx.ToActor(), id, number, body?.Note, ct)));
+    private static async Task<Ok<RunbookRunStepView>> CompleteStep(Guid id, int number, RunbookRunner runner, HttpContext ctx, CancellationToken ct) =>
+        TypedResults.Ok(RunbookRunStepView.From(await runner.CompleteTaskAsync(ctx.ToActor(), id, number, (await OptionalBodyAsync<RunbookStepRequest>(ctx, ct))?.Note, ct)));
 
-    private static async Task<Ok<RunbookRunStepView>> SkipStep(Guid id, int number, RunbookStepRequest? body, RunbookRunner runner, HttpContext ctx, CancellationToken ct) =>
-        TypedResults.Ok(RunbookRunStepView.From(await runner.SkipStepAsync(ctx.ToActor(), id, number, body?.Note, ct)));
+    private static async Task<Ok<RunbookRunStepView>> SkipStep(Guid id, int number, RunbookRunner runner, HttpContext ctx, CancellationToken ct) =>
+        TypedResults.Ok(RunbookRunStepView.From(await runner.SkipStepAsync(ctx.ToActor(), id, number, (await OptionalBodyAsync<RunbookStepRequest>(ctx, ct))?.Note, ct)));
+
+    /// <summary>A JSON body when one was sent (these routes work without one, e.g. a bare POST from a script).</summary>
+    private static async Task<T?> OptionalBodyAsync<T>(HttpContext ctx, CancellationToken ct) where T : class
+    {
+        if (ctx.Request.ContentLength is 0 or null && ctx.Request.Headers.TransferEncoding.Count == 0) return null;
+        try
+        {
+            return await ctx.Request.ReadFromJsonAsync<T>(System.Text.Json.JsonSerializerOptions.Web, ct);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new Core.Domain.InvalidInputException("body", $"The body is not valid JSON: {e.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // not JSON (no or another content type)
+        }
+    }
 
     private static async Task<Ok<RunbookRunStepView>> NoteStep(Guid id, int number, RunbookStepRequest body, RunbookRunner runner, HttpContext ctx, CancellationToken ct) =>
         TypedResults.Ok(RunbookRunStepView.From(await runner.AddNoteAsync(ctx.ToActor(), id, number, body.Note, ct)));

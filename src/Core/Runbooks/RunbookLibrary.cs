@@ -17,6 +17,7 @@ namespace OpsConsole.Core.Runbooks;
 public sealed record RunbookListItem(string Slug, string Title, int Version, IReadOnlyList<string> Services, IReadOnlyList<string> Tags,
     IReadOnlyList<string> Owners, DateOnly? LastReviewed, string? Severity, DateTime UpdatedAt, string? SnippetHtml);
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<DiffLineKind>))]
 public enum DiffLineKind { Unchanged, Inserted, Deleted }
 
 public sealed record RunbookDiffLine(DiffLineKind Kind, int? OldLine, int? NewLine, string Text);
