@@ -14,7 +14,7 @@ public sealed record MatchRoutesResponse(IReadOnlyList<RouteMatchView> Matches);
 public sealed record RouteMatchView(string Receiver, IReadOnlyList<string> GroupBy, int GroupWaitSeconds, int GroupIntervalSeconds, int RepeatIntervalSeconds, IReadOnlyList<string> Path);
 public sealed record RoutesView(int Version, string Yaml, IReadOnlyList<string> Receivers, int InhibitRules, IReadOnlyList<string> TimeIntervals);
 public sealed record CreateSilenceRequest(string? Matchers, DateTime? StartsAt, DateTime? EndsAt, int? DurationMinutes, string? Comment);
-public sealed record OpenIncidentRequest(string? Severity);
+public sealed record AlertIncidentRequest(string? Severity);
 
 public static class AlertingApi
 {
@@ -92,7 +92,7 @@ public static class AlertingApi
             ? TypedResults.Ok(detail)
             : TypedResults.Problem(statusCode: 404, title: "Not found", detail: $"Alert {fingerprint} was not found.");
 
-    private static async Task<Results<Ok<OpenedIncident>, ProblemHttpResult>> OpenIncident(string fingerprint, OpenIncidentRequest? body, HttpContext ctx, AlertQueries queries, CancellationToken ct)
+    private static async Task<Results<Ok<OpenedIncident>, ProblemHttpResult>> OpenIncident(string fingerprint, AlertIncidentRequest? body, HttpContext ctx, AlertQueries queries, CancellationToken ct)
     {
         var intake = ctx.RequestServices.GetService<IIncidentIntake>();
         if (intake is null) return TypedResults.Problem(statusCode: 501, title: "Not available", detail: "This console has no incident capability to open an incident with.");

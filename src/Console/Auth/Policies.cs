@@ -13,6 +13,8 @@ public static class Policies
     public const string Facilitator = "facilitator";
     /// <summary>Start, pause, abort... rollouts: OnCall or ReleaseManager.</summary>
     public const string ActOnRollouts = "act-on-rollouts";
+    /// <summary>Edit and run runbooks: OnCall or Admin.</summary>
+    public const string WorkRunbooks = "work-runbooks";
 
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
@@ -22,6 +24,7 @@ public static class Policies
         options.AddPolicy(ReleaseManager, p => p.RequireAuthenticatedUser().RequireRole(Roles.ReleaseManager));
         options.AddPolicy(Facilitator, p => p.RequireAuthenticatedUser().RequireRole(Roles.Facilitator));
         options.AddPolicy(ActOnRollouts, p => p.RequireAuthenticatedUser().RequireRole(Roles.OnCall, Roles.ReleaseManager));
+        options.AddPolicy(WorkRunbooks, p => p.RequireAuthenticatedUser().RequireRole(Roles.OnCall, Roles.Admin));
         options.FallbackPolicy = null; // pages and routes opt in explicitly; the API group requires Read
     }
 }

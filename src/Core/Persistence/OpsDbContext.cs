@@ -42,6 +42,10 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<OnCall.AlertReceiver> AlertReceivers => Set<OnCall.AlertReceiver>();
     public DbSet<OnCall.Page> Pages => Set<OnCall.Page>();
     public DbSet<OnCall.NotificationRecord> OnCallNotifications => Set<OnCall.NotificationRecord>();
+    public DbSet<Runbooks.Runbook> Runbooks => Set<Runbooks.Runbook>();
+    public DbSet<Runbooks.RunbookVersion> RunbookVersions => Set<Runbooks.RunbookVersion>();
+    public DbSet<Runbooks.RunbookRun> RunbookRuns => Set<Runbooks.RunbookRun>();
+    public DbSet<Runbooks.RunbookRunStep> RunbookRunSteps => Set<Runbooks.RunbookRunStep>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
