@@ -17,7 +17,8 @@ var runs = args.Length > 4 ? int.Parse(args[4]) : 3;
 const string runner = "bench_runner";
 string AdminCs(string db) => $"Host={host};Port={port};Username={user};Database={db};Pooling=false";
 string Cs(string db) => $"Host={host};Port={port};Username={runner};Database={db};Pooling=false";
-await ExecAsync(AdminCs("postgres"), $"DROP ROLE IF EXISTS {runner}; CREATE ROLE {runner} LOGIN");
+if (await ScalarAsync(AdminCs("postgres"), $"SELECT count(*) FROM pg_roles WHERE rolname = '{runner}'") == 0)
+    await ExecAsync(AdminCs("postgres"), $"CREATE ROLE {runner} LOGIN");
 
 var work = Path.Combine(Path.GetTempPath(), "opsconsole-migration-bench", Guid.NewGuid().ToString("N"));
 var ours = Path.Combine(work, "console", "bench");
