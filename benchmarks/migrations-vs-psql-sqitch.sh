@@ -3,6 +3,7 @@
 # running the same deploy scripts, and Sqitch deploying them with verify. Prints times and ratios.
 # Needs Debian's postgresql and sqitch packages (apt-get install -y postgresql sqitch).
 # Usage: benchmarks/migrations-vs-psql-sqitch.sh [changes=500] [runs=3]
+# BENCH_TOOLS=console,psql leaves Sqitch out (a quick comparison; the table keeps all three).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CHANGES="${1:-500}"; RUNS="${2:-3}"

@@ -13,7 +13,12 @@ var port = args[1];
 var user = args[2];
 var changes = args.Length > 3 ? int.Parse(args[3]) : 500;
 var runs = args.Length > 4 ? int.Parse(args[4]) : 3;
-string Cs(string db) => $"Host={host};Port={port};Username={user};Database={db};Pooling=false";
+// The console refuses a superuser target role, so every tool runs as an ordinary role owning its database.
+const string runner = "bench_runner";
+string AdminCs(string db) => $"Host={host};Port={port};Username={user};Database={db};Pooling=false";
+string Cs(string db) => $"Host={host};Port={port};Username={runner};Database={db};Pooling=false";
+if (await ScalarAsync(AdminCs("postgres"), $"SELECT count(*) FROM pg_roles WHERE rolname = '{runner}'") == 0)
+    await ExecAsync(AdminCs("postgres"), $"CREATE ROLE {runner} LOGIN");
 
 var work = Path.Combine(Path.GetTempPath(), "opsconsole-migration-bench", Guid.NewGuid().ToString("N"));
 var ours = Path.Combine(work, "console", "bench");
@@ -23,24 +28,33 @@ var source = MigrationSource.ReadFolder(ours, "bench");
 var actor = new Actor("bench", new HashSet<string> { Roles.ReleaseManager }, "bench");
 
 var timings = new Dictionary<string, List<double>> { ["console"] = [], ["psql"] = [], ["sqitch"] = [] };
+// Where the console runner's time goes, from its progress reports: connect + lock + preflight +
+// snapshot before (until the first change starts), the changes, snapshot after + sealing.
+var phases = new Dictionary<string, List<double>> { ["before the first change"] = [], ["changes"] = [], ["after the last change"] = [] };
+var tools = Environment.GetEnvironmentVariable("BENCH_TOOLS")?.Split(',') ?? ["console", "psql", "sqitch"];
 for (var run = 0; run < runs; run++)
 {
-    foreach (var tool in new[] { "console", "psql", "sqitch" })
+    foreach (var tool in tools)
     {
         var db = $"bench_{tool}_{run}";
-        await ExecAsync(Cs("postgres"), $"DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db};");
+        await ExecAsync(AdminCs("postgres"), $"DROP DATABASE IF EXISTS {db}; CREATE DATABASE {db} OWNER {runner};");
         var watch = Stopwatch.StartNew();
         switch (tool)
         {
             case "console":
-                var result = await new MigrationRunner().ApplyAsync(new MigrationRequest { RequestedBy = actor, Source = source, Target = new PostgresTarget(Cs(db)), Environment = "bench" });
+                var marks = new PhaseMarks(watch);
+                var result = await new MigrationRunner().ApplyAsync(new MigrationRequest { RequestedBy = actor, Source = source, Target = new PostgresTarget(Cs(db)), Environment = "bench" }, progress: marks);
                 if (result.Outcome != MigrationOutcome.Succeeded) throw new InvalidOperationException($"console runner: {result.Outcome}");
+                var end = watch.Elapsed.TotalSeconds;
+                phases["before the first change"].Add(marks.FirstChange);
+                phases["changes"].Add(marks.LastChange - marks.FirstChange);
+                phases["after the last change"].Add(end - marks.LastChange);
                 break;
             case "psql":
-                await RunAsync("psql", $"-X -q -v ON_ERROR_STOP=1 -h {host} -p {port} -U {user} -d {db} -f {Path.Combine(work, "all-deploys.sql")}", work);
+                await RunAsync("psql", $"-X -q -v ON_ERROR_STOP=1 -h {host} -p {port} -U {runner} -d {db} -f {Path.Combine(work, "all-deploys.sql")}", work);
                 break;
             case "sqitch":
-                await RunAsync("sqitch", $"deploy --verify db:pg://{user}@{host}:{port}/{db}", sqitch);
+                await RunAsync("sqitch", $"deploy --verify db:pg://{runner}@{host}:{port}/{db}", sqitch);
                 break;
         }
         timings[tool].Add(watch.Elapsed.TotalSeconds);
@@ -50,9 +64,12 @@ for (var run = 0; run < runs; run++)
     }
 }
 double Median(List<double> xs) { var s = xs.Order().ToList(); return s[s.Count / 2]; }
-var c = Median(timings["console"]); var p = Median(timings["psql"]); var q = Median(timings["sqitch"]);
+double MedianOrNaN(List<double> xs) => xs.Count == 0 ? double.NaN : Median(xs);
+var c = MedianOrNaN(timings["console"]); var p = MedianOrNaN(timings["psql"]); var q = MedianOrNaN(timings["sqitch"]);
 Console.WriteLine($"{changes} changes, median of {runs}: console runner {c:0.000} s, psql {p:0.000} s, sqitch {q:0.000} s");
 Console.WriteLine($"ratio console/psql {c / p:0.00}x (goal <= 1.5), console/sqitch {c / q:0.00}x (goal < 1)");
+foreach (var (phase, xs) in phases)
+    if (xs.Count > 0) Console.WriteLine($"console runner, {phase}: median {MedianOrNaN(xs):0.000} s");
 Directory.Delete(work, true);
 
 static void Generate(int n, string ours, string sqitch)
@@ -111,4 +128,17 @@ static async Task RunAsync(string file, string arguments, string cwd)
     var stderr = process.StandardError.ReadToEndAsync();
     await process.WaitForExitAsync();
     if (process.ExitCode != 0) throw new InvalidOperationException($"{file} failed ({process.ExitCode}): {await stderr}");
+}
+
+/// <summary>Times of the runner's first change start and last change end, from its (synchronous) progress reports.</summary>
+sealed class PhaseMarks(Stopwatch watch) : IProgress<MigrationProgress>
+{
+    public double FirstChange { get; private set; } = double.NaN;
+    public double LastChange { get; private set; } = double.NaN;
+
+    public void Report(MigrationProgress value)
+    {
+        if (value.Step == "change-started" && double.IsNaN(FirstChange)) FirstChange = watch.Elapsed.TotalSeconds;
+        if (value.Step == "change-finished") LastChange = watch.Elapsed.TotalSeconds;
+    }
 }

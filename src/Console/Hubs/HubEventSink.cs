@@ -7,6 +7,8 @@ namespace OpsConsole.Console.Hubs;
 /// <summary>Pushes relayed events to hub clients.</summary>
 public sealed class HubEventSink(IHubContext<EventsHub> hub) : IEventSink
 {
+    public bool Live => true;
+
     public Task OnEventAsync(EventEnvelope envelope, OpsDbContext db, CancellationToken ct)
     {
         using var doc = System.Text.Json.JsonDocument.Parse(envelope.CloudEventJson);

@@ -41,6 +41,7 @@ public sealed class EventOutbox(EventSource source)
             CloudEventJson = Encoding.UTF8.GetString(body.Span),
         };
         db.OutboxEvents.Add(row);
+        OutboxSignal.Added(db, row);
         return row;
     }
 }

@@ -8,6 +8,13 @@ namespace OpsConsole.Core.Events;
 /// </summary>
 public interface IEventSink
 {
+    /// <summary>
+    /// A live sink only pushes (nothing to commit): it is sent each event first, and an event this
+    /// console committed is sent to it right after the commit, before the relay reads it back, and
+    /// then without a unit of work (<c>db</c> is null): a live sink must not use it.
+    /// </summary>
+    bool Live => false;
+
     Task OnEventAsync(EventEnvelope envelope, OpsDbContext db, CancellationToken ct);
 
     /// <summary>Called after the batch that included these events committed.</summary>

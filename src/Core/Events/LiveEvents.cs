@@ -9,6 +9,8 @@ public sealed class LiveEvents(ILogger<LiveEvents> logger) : IEventSink
     private readonly Lock _gate = new();
     private ImmutableSubscribers _subscribers = ImmutableSubscribers.Empty;
 
+    public bool Live => true;
+
     public IDisposable Subscribe(Func<EventEnvelope, Task> onEvent)
     {
         lock (_gate) _subscribers = _subscribers.Add(onEvent);

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using OpsConsole.Core.Migrations.Evidence;
+using OpsConsole.Core.Migrations.Sql;
 using OpsConsole.Core.Migrations.Targets;
 
 namespace OpsConsole.Core.Migrations;
@@ -66,11 +67,13 @@ public sealed partial class MigrationRunner
         VerifyEvidence? verify = null;
         try
         {
-            await ExecuteAsync(session, tx, change.Deploy, dialect, ct);
-            verify = await VerifyAsync(session, tx, change, dialect, ct);
-            var record = new AppliedChange(run.Request.Source.Service, change.Name, change.Sequence, change.Phase, change.Checksum, change.FileChecksums,
+            AppliedChange Record() => new(run.Request.Source.Service, change.Name, change.Sequence, change.Phase, change.Checksum, change.FileChecksums,
                 run.Clock.GetUtcNow().UtcDateTime, run.Request.RequestedBy.Name, run.Request.BatchId, watch.ElapsedMilliseconds);
-            await session.RecordDeployAsync(tx, record, ct);
+            await ExecuteAsync(session, tx, change.Deploy, dialect, ct);
+            // In a transaction the history rows travel with the last verify statement.
+            var recordWithVerify = tx is not null && SqlSplitter.Split(change.Verify.Sql, dialect).Count > 0;
+            verify = await VerifyAsync(session, tx, change, dialect, ct, recordWithVerify ? Record : null);
+            if (!recordWithVerify) await session.RecordDeployAsync(tx, Record(), ct);
             if (tx is not null) await tx.CommitAsync(ct);
             return Evidence(change, ChangeOutcome.Applied, started, watch, verify, null, null, null, null);
         }

@@ -21,14 +21,18 @@ public sealed partial class MigrationRunner
             await ExecuteStatementAsync(session, tx, script, statement, ct);
     }
 
-    private static async Task<StatementResult> ExecuteStatementAsync(ITargetSession session, DbTransaction? tx, MigrationScript script, SqlStatement statement, CancellationToken ct)
+    private static Task<StatementResult> ExecuteStatementAsync(ITargetSession session, DbTransaction? tx, MigrationScript script, SqlStatement statement, CancellationToken ct) =>
+        ExecuteStatementAsync(session, script, statement, () => session.ExecuteAsync(tx, statement, ct), ct);
+
+    /// <param name="send">Sends the statement (alone, or with the history rows after it).</param>
+    private static async Task<StatementResult> ExecuteStatementAsync(ITargetSession session, MigrationScript script, SqlStatement statement, Func<Task<StatementResult>> send, CancellationToken ct)
     {
         if (StatementGuard.Check(statement, session.Dialect) is { } refusal)
             throw new StepFailure(new StatementError(script.FileName, statement.Index, statement.Line, statement.Column, statement.Excerpt(400),
                 $"refused by the runner ({refusal.Rule}): {refusal.Reason}", StatementRefusal.Code));
         try
         {
-            return await session.ExecuteAsync(tx, statement, ct);
+            return await send();
         }
         catch (DbException e)
         {
@@ -50,7 +54,13 @@ public sealed partial class MigrationRunner
     /// returns a single column gives false or 0 first: SQLite cannot raise an error from plain SQL,
     /// so "SELECT count(*) FROM ... WHERE ..." is how a SQLite verify says no.
     /// </summary>
-    private static async Task<VerifyEvidence> VerifyAsync(ITargetSession session, DbTransaction? tx, MigrationChange change, SqlDialect dialect, CancellationToken ct)
+    /// <param name="record">
+    /// When given (with a transaction), the change's history rows are sent together with the last
+    /// verify statement (one round trip less per change); a verify that fails or says no rolls them back
+    /// with the change. The caller records the change itself when verify has no statement.
+    /// </param>
+    private static async Task<VerifyEvidence> VerifyAsync(ITargetSession session, DbTransaction? tx, MigrationChange change, SqlDialect dialect, CancellationToken ct,
+        Func<AppliedChange>? record = null)
     {
         var statements = SqlSplitter.Split(change.Verify.Sql, dialect);
         foreach (var statement in statements)
@@ -58,7 +68,9 @@ public sealed partial class MigrationRunner
             StatementResult result;
             try
             {
-                result = await ExecuteStatementAsync(session, tx, change.Verify, statement, ct);
+                result = tx is not null && record is not null && ReferenceEquals(statement, statements[^1])
+                    ? await ExecuteStatementAsync(session, change.Verify, statement, () => session.ExecuteThenRecordDeployAsync(tx, statement, record(), ct), ct)
+                    : await ExecuteStatementAsync(session, tx, change.Verify, statement, ct);
             }
             catch (StepFailure failure)
             {

@@ -134,4 +134,82 @@ public sealed class OutboxTests
         await RelayFor(store, live).RelayPendingAsync(CancellationToken.None);
         Assert.Equal(["deploy.started"], seen);
     }
+    private sealed class LiveRecordingSink : IEventSink
+    {
+        public List<EventEnvelope> Received { get; } = [];
+        public bool Live => true;
+
+        public Task OnEventAsync(EventEnvelope envelope, OpsDbContext db, CancellationToken ct)
+        {
+            lock (Received) Received.Add(envelope);
+            return Task.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task A_committed_event_reaches_live_sinks_at_commit_and_once_although_the_relay_passes_after()
+    {
+        await using var store = await TestStore.CreateAsync();
+        var live = new LiveRecordingSink();
+        var durable = new RecordingSink();
+        using var relay = new OutboxRelay(store.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>(), [durable, live], NullLogger<OutboxRelay>.Instance, store.Signal);
+
+        var id = await CommitChangeWithEventAsync(store);
+        // Handed over by the commit itself: no relay pass has run yet.
+        lock (live.Received) Assert.Equal([id], live.Received.Select(e => e.Id));
+        Assert.Empty(durable.Received);
+
+        Assert.Equal(1, await relay.RelayPendingAsync(CancellationToken.None));
+        lock (live.Received) Assert.Single(live.Received);
+        Assert.Equal([id], durable.Received.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task A_save_that_fails_hands_nothing_to_live_sinks_and_a_retried_save_hands_its_event_once()
+    {
+        await using var store = await TestStore.CreateAsync();
+        var existing = await CommitChangeWithEventAsync(store);
+        var live = new LiveRecordingSink();
+        using var relay = new OutboxRelay(store.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>(), [live], NullLogger<OutboxRelay>.Instance, store.Signal);
+        await relay.RelayPendingAsync(CancellationToken.None);
+        lock (live.Received) live.Received.Clear();
+
+        var outbox = store.Services.GetRequiredService<EventOutbox>();
+        await using var db = store.NewContext();
+        var added = outbox.Add(db, Bob, EventTypes.DeployStarted, "catalog/prod", new { });
+        var clash = new OutboxEvent { Id = existing, Type = "x", Source = "s", Subject = "s", CorrelationId = "c", CloudEventJson = "{}" };
+        db.OutboxEvents.Add(clash);
+        await Assert.ThrowsAsync<DbUpdateException>(() => db.SaveChangesAsync());
+        lock (live.Received) Assert.Empty(live.Received);
+
+        db.Entry(clash).State = EntityState.Detached;
+        await db.SaveChangesAsync();
+        await relay.RelayPendingAsync(CancellationToken.None);
+        lock (live.Received) Assert.Equal([added.Id], live.Received.Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task Events_in_a_transaction_reach_live_sinks_only_when_it_commits()
+    {
+        await using var store = await TestStore.CreateAsync();
+        var live = new LiveRecordingSink();
+        using var relay = new OutboxRelay(store.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>(), [live], NullLogger<OutboxRelay>.Instance, store.Signal);
+        var outbox = store.Services.GetRequiredService<EventOutbox>();
+        await using (var first = store.NewContext())
+        await using (var rolledBack = await first.Database.BeginTransactionAsync())
+        {
+            outbox.Add(first, Bob, EventTypes.DeployStarted, "catalog/prod", new { });
+            await first.SaveChangesAsync();
+            await rolledBack.RollbackAsync();
+        }
+        lock (live.Received) Assert.Empty(live.Received);
+
+        await using var db = store.NewContext();
+        await using var tx = await db.Database.BeginTransactionAsync();
+        var kept = outbox.Add(db, Bob, EventTypes.DeployStarted, "checkout/prod", new { });
+        await db.SaveChangesAsync();
+        lock (live.Received) Assert.Empty(live.Received);
+        await tx.CommitAsync();
+        lock (live.Received) Assert.Equal([kept.Id], live.Received.Select(e => e.Id));
+    }
 }

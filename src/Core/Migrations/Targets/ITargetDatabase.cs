@@ -67,6 +67,13 @@ public interface ITargetSession : IAsyncDisposable
 
     Task RecordDeployAsync(DbTransaction? tx, AppliedChange change, CancellationToken ct = default);
 
+    /// <summary>
+    /// Runs <paramref name="statement"/> (a change's last verify statement) and records the deploy,
+    /// inside <paramref name="tx"/>, in one round trip where the driver can batch. A failure of the
+    /// statement is thrown as the driver threw it; a failure to record as <see cref="HistoryWriteException"/>.
+    /// </summary>
+    Task<StatementResult> ExecuteThenRecordDeployAsync(DbTransaction tx, SqlStatement statement, AppliedChange change, CancellationToken ct = default);
+
     Task RecordRevertAsync(DbTransaction? tx, AppliedChange change, Guid batchId, string by, DateTime at, long durationMs, CancellationToken ct = default);
 
     Task<SchemaSnapshot> SnapshotAsync(DbTransaction? tx, CancellationToken ct = default);
@@ -76,6 +83,9 @@ public interface ITargetSession : IAsyncDisposable
     /// <summary>Turns a driver exception for <paramref name="statement"/> into a redacted error with its position in the file.</summary>
     StatementError DescribeError(Exception error, MigrationScript script, SqlStatement statement);
 }
+
+/// <summary>Writing a change's history rows failed (not the change's own SQL); the message is the driver's.</summary>
+public sealed class HistoryWriteException(Exception inner) : Exception(inner.Message, inner);
 
 /// <summary>A change as the target's history records it.</summary>
 public sealed record AppliedChange(

@@ -83,24 +83,69 @@ internal abstract class TargetSession(DbConnection connection, TargetSessionOpti
     public async Task RecordDeployAsync(DbTransaction? tx, AppliedChange change, CancellationToken ct = default)
     {
         // History row and log row in one round trip: per change this is on the critical path of a batch.
-        await using var command = Command(tx,
-            $"INSERT INTO {ChangesTable} (service, change_name, sequence, phase, checksum, file_checksums, applied_at, applied_by, batch_id, duration_ms) " +
-            "VALUES (@service, @name, @sequence, @phase, @checksum, @files, @at, @by, @batch, @duration);\n" +
-            $"INSERT INTO {LogTable} (service, change_name, action, checksum, at, by_actor, batch_id, duration_ms) " +
-            "VALUES (@service, @name, @action, @checksum, @at, @by, @batch, @duration)");
-        Parameter(command, "service", change.Service);
-        Parameter(command, "name", change.Name);
-        Parameter(command, "sequence", change.Sequence);
-        Parameter(command, "phase", change.Phase.ToString().ToLowerInvariant());
-        Parameter(command, "checksum", change.Checksum);
-        Parameter(command, "files", JsonSerializer.Serialize(change.FileChecksums));
-        Parameter(command, "at", TimeValue(change.AppliedAt));
-        Parameter(command, "by", change.AppliedBy);
-        Parameter(command, "batch", GuidValue(change.BatchId));
-        Parameter(command, "duration", change.DurationMs);
-        Parameter(command, "action", "deploy");
+        var (changeRow, logRow) = DeployRows(change);
+        await using var command = Command(tx, changeRow.Sql + ";\n" + logRow.Sql);
+        foreach (var (n, v) in changeRow.Parameters.Concat(logRow.Parameters).DistinctBy(p => p.Name)) Parameter(command, n, v);
         await command.ExecuteNonQueryAsync(ct);
     }
+
+    public async Task<StatementResult> ExecuteThenRecordDeployAsync(DbTransaction tx, SqlStatement statement, AppliedChange change, CancellationToken ct = default)
+    {
+        if (!Connection.CanCreateBatch)
+        {
+            var result = await ExecuteAsync(tx, statement, ct);
+            try { await RecordDeployAsync(tx, change, ct); }
+            catch (DbException e) { throw new HistoryWriteException(e); }
+            return result;
+        }
+        // The statement, then the history and log rows, in one batch: one round trip instead of two.
+        // Should the statement fail or say no, the caller rolls the transaction back, rows included.
+        await using var batch = Connection.CreateBatch();
+        batch.Transaction = tx;
+        batch.Timeout = CommandTimeoutSeconds;
+        var verify = batch.CreateBatchCommand();
+        verify.CommandText = statement.Text;
+        batch.BatchCommands.Add(verify);
+        var (changeRow, logRow) = DeployRows(change);
+        foreach (var (sql, parameters) in new[] { changeRow, logRow })
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = sql;
+            foreach (var (n, v) in parameters)
+            {
+                var p = command.CreateParameter()!;
+                p.ParameterName = n;
+                p.Value = v ?? DBNull.Value;
+                command.Parameters.Add(p);
+            }
+            batch.BatchCommands.Add(command);
+        }
+        try
+        {
+            await using var reader = await batch.ExecuteReaderAsync(ct);
+            var outcome = new StatementResult(false, null);
+            if (reader.FieldCount == 1 && await reader.ReadAsync(ct))
+                outcome = new StatementResult(true, reader.IsDBNull(0) ? null : reader.GetValue(0));
+            // The history rows' results (and any error of theirs) come after the statement's.
+            while (await reader.NextResultAsync(ct)) { }
+            return outcome;
+        }
+        catch (DbException e) when (e.BatchCommand is { } failed && !ReferenceEquals(failed, verify))
+        {
+            throw new HistoryWriteException(e);
+        }
+    }
+
+    private ((string Sql, (string Name, object? Value)[] Parameters) Change, (string Sql, (string Name, object? Value)[] Parameters) Log) DeployRows(AppliedChange change) => (
+        ($"INSERT INTO {ChangesTable} (service, change_name, sequence, phase, checksum, file_checksums, applied_at, applied_by, batch_id, duration_ms) " +
+            "VALUES (@service, @name, @sequence, @phase, @checksum, @files, @at, @by, @batch, @duration)",
+            [("service", change.Service), ("name", change.Name), ("sequence", change.Sequence), ("phase", change.Phase.ToString().ToLowerInvariant()),
+             ("checksum", change.Checksum), ("files", JsonSerializer.Serialize(change.FileChecksums)), ("at", TimeValue(change.AppliedAt)),
+             ("by", change.AppliedBy), ("batch", GuidValue(change.BatchId)), ("duration", change.DurationMs)]),
+        ($"INSERT INTO {LogTable} (service, change_name, action, checksum, at, by_actor, batch_id, duration_ms) " +
+            "VALUES (@service, @name, @action, @checksum, @at, @by, @batch, @duration)",
+            [("service", change.Service), ("name", change.Name), ("action", "deploy"), ("checksum", change.Checksum), ("at", TimeValue(change.AppliedAt)),
+             ("by", change.AppliedBy), ("batch", GuidValue(change.BatchId)), ("duration", change.DurationMs)]));
 
     public async Task RecordRevertAsync(DbTransaction? tx, AppliedChange change, Guid batchId, string by, DateTime at, long durationMs, CancellationToken ct = default)
     {
