@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Console.Hosting;
 using OpsConsole.Console.Tests.Migrations;
+using OpsConsole.Console.Tests.OnCall;
 using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
@@ -194,6 +195,32 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
             _ => new { commander = "admin" }),
         ["PUT /api/v1/incidents/{id}/severity"] = R("PUT", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/severity", IncidentManagers, HttpStatusCode.OK,
             _ => new { severity = "SEV1" }),
+        ["GET /api/v1/oncall"] = R("GET", "/api/v1/oncall?at=2026-03-29T07:00:00Z", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/oncall/schedules"] = R("GET", "/api/v1/oncall/schedules", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/oncall/schedules/{id}"] = R("GET", async (f, _) => $"/api/v1/oncall/schedules/{await OnCallMatrix.ScheduleAsync(f.Factory)}", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/oncall/schedules/{id}/timeline"] = R("GET", async (f, _) => $"/api/v1/oncall/schedules/{await OnCallMatrix.ScheduleAsync(f.Factory)}/timeline", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/oncall/schedules"] = R("POST", "/api/v1/oncall/schedules", AdminOnly, HttpStatusCode.Created, _ => OnCallMatrix.ScheduleBody()),
+        ["PUT /api/v1/oncall/schedules/{id}"] = R("PUT", async (f, _) => $"/api/v1/oncall/schedules/{await OnCallMatrix.ScheduleAsync(f.Factory)}", AdminOnly, HttpStatusCode.OK,
+            _ => OnCallMatrix.ScheduleBody()),
+        ["DELETE /api/v1/oncall/schedules/{id}"] = R("DELETE", async (f, _) => $"/api/v1/oncall/schedules/{await OnCallMatrix.ScheduleAsync(f.Factory)}", AdminOnly, HttpStatusCode.NoContent),
+        ["POST /api/v1/oncall/schedules/{id}/overrides"] = R("POST", async (f, _) => $"/api/v1/oncall/schedules/{await OnCallMatrix.ScheduleAsync(f.Factory)}/overrides", AdminOnly,
+            HttpStatusCode.OK, _ => OnCallMatrix.OverrideBody()),
+        ["DELETE /api/v1/oncall/schedules/{id}/overrides/{id}"] = R("DELETE", (f, _) => OnCallMatrix.OverridePathAsync(f.Factory), AdminOnly, HttpStatusCode.OK),
+        ["GET /api/v1/oncall/policies"] = R("GET", "/api/v1/oncall/policies", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/oncall/policies"] = R("POST", "/api/v1/oncall/policies", AdminOnly, HttpStatusCode.OK,
+            _ => new { name = Names.Unique("policy"), levels = new[] { new { targets = new[] { new { kind = "User", name = "admin" } }, delayMinutes = 5 } } }),
+        ["PUT /api/v1/oncall/policies/{id}"] = R("PUT", async (f, _) => $"/api/v1/oncall/policies/{await OnCallMatrix.PolicyAsync(f.Factory)}", AdminOnly, HttpStatusCode.OK,
+            _ => new { name = Names.Unique("policy"), levels = new[] { new { targets = new[] { new { kind = "User", name = "admin" } }, delayMinutes = 7 } }, repeatCount = 1 }),
+        ["DELETE /api/v1/oncall/policies/{id}"] = R("DELETE", async (f, _) => $"/api/v1/oncall/policies/{await OnCallMatrix.PolicyAsync(f.Factory)}", AdminOnly, HttpStatusCode.NoContent),
+        ["GET /api/v1/oncall/receivers"] = R("GET", "/api/v1/oncall/receivers", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/oncall/receivers"] = R("POST", "/api/v1/oncall/receivers", AdminOnly, HttpStatusCode.OK, _ => OnCallMatrix.ReceiverBody()),
+        ["PUT /api/v1/oncall/receivers/{id}"] = R("PUT", async (f, _) => $"/api/v1/oncall/receivers/{await OnCallMatrix.ReceiverAsync(f.Factory)}", AdminOnly, HttpStatusCode.OK,
+            _ => OnCallMatrix.ReceiverBody()),
+        ["DELETE /api/v1/oncall/receivers/{id}"] = R("DELETE", async (f, _) => $"/api/v1/oncall/receivers/{await OnCallMatrix.ReceiverAsync(f.Factory)}", AdminOnly, HttpStatusCode.NoContent),
+        ["GET /api/v1/oncall/notifications"] = R("GET", "/api/v1/oncall/notifications", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/pages"] = R("GET", "/api/v1/pages?open=true", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/pages/{id}"] = R("GET", async (f, _) => $"/api/v1/pages/{await OnCallMatrix.PageAsync(f.Factory)}", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/pages/{id}/ack"] = R("POST", async (f, _) => $"/api/v1/pages/{await OnCallMatrix.PageAsync(f.Factory)}/ack", [Roles.OnCall, Roles.Admin], HttpStatusCode.OK),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
