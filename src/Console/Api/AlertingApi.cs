@@ -94,6 +94,7 @@ public static class AlertingApi
 
     private static async Task<Results<Ok<OpenedIncident>, ProblemHttpResult>> OpenIncident(string fingerprint, AlertIncidentRequest? body, HttpContext ctx, AlertQueries queries, CancellationToken ct)
     {
+        ctx.ToActor().Require("open an incident", OpsConsole.Core.Access.Roles.OnCall, OpsConsole.Core.Access.Roles.Admin);
         var intake = ctx.RequestServices.GetService<IIncidentIntake>();
         if (intake is null) return TypedResults.Problem(statusCode: 501, title: "Not available", detail: "This console has no incident capability to open an incident with.");
         var alert = await queries.FindAsync(fingerprint, ct) ?? throw new NotFoundException($"Alert {fingerprint}");

@@ -68,37 +68,63 @@ public sealed class AlertDispatcher(OpsDbContext db, AlertRoutingState routing, 
 public sealed class Suppression
 {
     private readonly List<(Silence Silence, IReadOnlyList<LabelMatcher> Matchers)> active;
-    private readonly IReadOnlyList<InhibitRule> rules;
-    private readonly List<(string Fingerprint, IReadOnlyDictionary<string, string> Labels)> firing;
+    private readonly List<(InhibitRule Rule, Dictionary<string, List<(string Fingerprint, bool BothSides)>> SourcesByEqual)> rules;
 
-    private Suppression(List<(Silence, IReadOnlyList<LabelMatcher>)> active, IReadOnlyList<InhibitRule> rules, List<(string, IReadOnlyDictionary<string, string>)> firing)
+    private Suppression(List<(Silence, IReadOnlyList<LabelMatcher>)> active, List<(InhibitRule, Dictionary<string, List<(string, bool)>>)> rules)
     {
         this.active = active;
         this.rules = rules;
-        this.firing = firing;
     }
 
     public static async Task<Suppression> LoadAsync(OpsDbContext db, AlertingConfig config, DateTime now, CancellationToken ct)
     {
         var silences = await db.Silences.AsNoTracking().Where(s => s.StartsAt <= now && s.EndsAt > now).ToListAsync(ct);
         var active = silences.Select(s => (s, s.ParsedMatchers)).ToList();
-        var firing = new List<(string, IReadOnlyDictionary<string, string>)>();
+        var rules = new List<(InhibitRule, Dictionary<string, List<(string, bool)>>)>();
         if (config.InhibitRules.Count > 0)
         {
             var rows = await db.Alerts.AsNoTracking().Where(a => a.Status == AlertStatus.Firing).Select(a => new { a.Fingerprint, a.LabelsJson }).ToListAsync(ct);
-            firing.AddRange(rows.Select(r => (r.Fingerprint, (IReadOnlyDictionary<string, string>)StoredAlert.Parse(r.LabelsJson))));
+            var firing = rows.Select(r => (r.Fingerprint, Labels: (IReadOnlyDictionary<string, string>)StoredAlert.Parse(r.LabelsJson))).ToList();
+            // Per rule, the firing source alerts indexed by their values of the equal labels: one lookup per target.
+            foreach (var rule in config.InhibitRules)
+            {
+                var index = new Dictionary<string, List<(string, bool)>>(StringComparer.Ordinal);
+                foreach (var (fp, labels) in firing)
+                {
+                    if (!rule.SourceMatchers.MatchesAll(labels)) continue;
+                    var key = EqualKey(rule, labels);
+                    if (!index.TryGetValue(key, out var list)) index[key] = list = [];
+                    list.Add((fp, rule.TargetMatchers.MatchesAll(labels)));
+                }
+                rules.Add((rule, index));
+            }
         }
-        return new Suppression(active, config.InhibitRules, firing);
+        return new Suppression(active, rules);
     }
+
+    private static string EqualKey(InhibitRule rule, IReadOnlyDictionary<string, string> labels) =>
+        string.Join("\u0000", rule.Equal.Select(n => labels.TryGetValue(n, out var v) ? v : ""));
 
     public Silence? SilencedBy(IReadOnlyDictionary<string, string> labels) =>
         active.FirstOrDefault(s => s.Matchers.MatchesAll(labels)).Silence;
 
-    public bool IsInhibited(IReadOnlyDictionary<string, string> labels, string fingerprint) =>
-        rules.Any(r => r.Inhibits(labels, fingerprint, firing));
+    /// <summary>Inhibited as <see cref="InhibitRule.Inhibits"/> decides, using the index of firing sources.</summary>
+    public bool IsInhibited(IReadOnlyDictionary<string, string> labels, string fingerprint)
+    {
+        foreach (var (rule, sources) in rules)
+        {
+            if (!rule.TargetMatchers.MatchesAll(labels)) continue;
+            if (!sources.TryGetValue(EqualKey(rule, labels), out var candidates)) continue;
+            var targetIsSource = rule.SourceMatchers.MatchesAll(labels);
+            foreach (var (fp, bothSides) in candidates)
+                if (fp != fingerprint && !(targetIsSource && bothSides)) return true;
+        }
+        return false;
+    }
 
     public bool IsSuppressed(StoredAlert a)
     {
+        if (active.Count == 0 && rules.Count == 0) return false;
         var labels = a.Labels;
         return SilencedBy(labels) is not null || IsInhibited(labels, a.Fingerprint);
     }

@@ -135,7 +135,34 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
         throw new InvalidInputException($"{at}.{name}", $"{at}.{name} is not an RFC 3339 time.");
     }
 
+    // One writer at a time in this process (SQLite writes one at a time anyway): two posts of the same
+    // new alert or group then never race. Another process's insert of the same key is a conflict: retried.
+    private static readonly SemaphoreSlim WriteGate = new(1, 1);
+
     private async Task<IngestResult> StoreAsync(Actor actor, List<IncomingAlert> incoming, string source, string? envelope, CancellationToken ct)
+    {
+        await WriteGate.WaitAsync(ct);
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    return await StoreOnceAsync(actor, incoming, source, envelope, ct);
+                }
+                catch (DbUpdateException) when (attempt < 3)
+                {
+                    db.ChangeTracker.Clear();
+                }
+            }
+        }
+        finally
+        {
+            WriteGate.Release();
+        }
+    }
+
+    private async Task<IngestResult> StoreOnceAsync(Actor actor, List<IncomingAlert> incoming, string source, string? envelope, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         // The same alert twice in one payload: the last one counts.
@@ -210,13 +237,17 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
         {
             var groups = new Dictionary<string, AlertGroup>(StringComparer.Ordinal);
             foreach (var (fp, labels) in toGroup) AlertGrouping.Join(groups, config, fp, labels, now);
+            // Only the keys and the memberships of these alerts are read: a group may hold thousands of alerts.
             var keys = groups.Keys.ToList();
-            var known = await db.AlertGroups.Include(g => g.Members).Where(g => keys.Contains(g.Key)).ToDictionaryAsync(g => g.Key, StringComparer.Ordinal, ct);
+            var known = (await db.AlertGroups.Where(g => keys.Contains(g.Key)).Select(g => g.Key).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+            var groupedFps = toGroup.Select(t => t.Fp).ToList();
+            var memberships = (await db.AlertGroupMembers.Where(m => groupedFps.Contains(m.Fingerprint)).Select(m => new { m.GroupKey, m.Fingerprint }).ToListAsync(ct))
+                .Select(m => (m.GroupKey, m.Fingerprint)).ToHashSet();
             foreach (var (key, fresh) in groups)
             {
-                if (!known.TryGetValue(key, out var group)) { db.AlertGroups.Add(fresh); continue; }
+                if (!known.Contains(key)) { db.AlertGroups.Add(fresh); continue; }
                 foreach (var m in fresh.Members)
-                    if (!group.Members.Any(x => x.Fingerprint == m.Fingerprint)) group.Members.Add(m);
+                    if (!memberships.Contains((key, m.Fingerprint))) db.AlertGroupMembers.Add(m);
             }
         }
         await db.SaveChangesAsync(ct);

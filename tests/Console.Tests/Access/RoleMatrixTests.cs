@@ -89,6 +89,17 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         return (await response.ReadJsonAsync()).GetProperty("id").GetInt64();
     }
 
+    private static readonly string[] AlertActors = [Roles.OnCall, Roles.Admin];
+
+    /// <summary>An alert posted by the admin; returns its fingerprint.</summary>
+    private static async Task<string> MatrixAlertAsync(RoleMatrixFixture f)
+    {
+        using var admin = f.Factory.CreateAdminClient();
+        var labels = new Dictionary<string, string> { ["alertname"] = "MatrixRead", ["service"] = "matrix" };
+        await admin.PostAsJsonAsync("/api/v1/alerts", new { labels }, TestApi.Json).EnsureStatusAsync(HttpStatusCode.OK);
+        return OpsConsole.Core.Alerting.AlertFingerprint.Compute(labels);
+    }
+
     /// <summary>A route: how to call it (path and body may need fresh things to act on), who may, and what success looks like.</summary>
     private sealed record Route(string Method, Func<RoleMatrixFixture, string, Task<string>> Path, Func<string, object?> Body, string[] Allowed, HttpStatusCode Success);
 
@@ -221,6 +232,27 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["GET /api/v1/pages"] = R("GET", "/api/v1/pages?open=true", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/pages/{id}"] = R("GET", async (f, _) => $"/api/v1/pages/{await OnCallMatrix.PageAsync(f.Factory)}", Everyone, HttpStatusCode.OK),
         ["POST /api/v1/pages/{id}/ack"] = R("POST", async (f, _) => $"/api/v1/pages/{await OnCallMatrix.PageAsync(f.Factory)}/ack", [Roles.OnCall, Roles.Admin], HttpStatusCode.OK),
+        ["GET /api/v1/alerts"] = R("GET", "/api/v1/alerts?status=firing", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/alerts/{fingerprint}"] = R("GET", async (f, _) => $"/api/v1/alerts/{await MatrixAlertAsync(f)}", Everyone, HttpStatusCode.OK),
+        // No incident capability in this console yet: the roles that may open one get 501, the rest 403.
+        ["POST /api/v1/alerts/{fingerprint}/incident"] = R("POST", async (f, _) => $"/api/v1/alerts/{await MatrixAlertAsync(f)}/incident", AlertActors, HttpStatusCode.NotImplemented,
+            _ => new { severity = "sev3" }),
+        ["POST /api/v1/alerts"] = R("POST", "/api/v1/alerts", AlertActors, HttpStatusCode.OK, role => new { labels = new { alertname = "Matrix", role } }),
+        ["POST /api/v1/alerts/alertmanager"] = R("POST", "/api/v1/alerts/alertmanager", AlertActors, HttpStatusCode.OK,
+            role => new { version = "4", status = "firing", receiver = "matrix", alerts = new[] { new { status = "firing", labels = new { alertname = "MatrixAm", role } } } }),
+        ["GET /api/v1/alert-routes"] = R("GET", "/api/v1/alert-routes", Everyone, HttpStatusCode.OK),
+        ["PUT /api/v1/alert-routes"] = R("PUT", "/api/v1/alert-routes", AdminOnly, HttpStatusCode.OK, _ => new { alertmanagerYaml = "receiver: matrix\n" }),
+        ["POST /api/v1/alert-routes/match"] = R("POST", "/api/v1/alert-routes/match", Everyone, HttpStatusCode.OK, _ => new { labels = new { service = "checkout" } }),
+        ["GET /api/v1/silences"] = R("GET", "/api/v1/silences?expired=true", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/silences"] = R("POST", "/api/v1/silences", AlertActors, HttpStatusCode.Created,
+            role => new { matchers = $"service=\"matrix-{role}\"", durationMinutes = 5, comment = "matrix" }),
+        ["POST /api/v1/silences/{id}/expire"] = R("POST", async (f, _) =>
+        {
+            using var admin = f.Factory.CreateAdminClient();
+            var created = await admin.PostAsJsonAsync("/api/v1/silences", new { matchers = "service=\"matrix\"", durationMinutes = 5, comment = "matrix" }, TestApi.Json)
+                .EnsureStatusAsync(HttpStatusCode.Created);
+            return $"/api/v1/silences/{(await created.ReadJsonAsync()).GetProperty("id").GetGuid()}/expire";
+        }, AlertActors, HttpStatusCode.OK),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
