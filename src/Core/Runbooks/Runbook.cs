@@ -36,7 +36,7 @@ public sealed class Runbook
     public IReadOnlyList<string> Tags => Read(TagsJson);
 
     /// <summary>Copies the parsed document's fields onto the runbook (the Markdown and the version are set by the caller).</summary>
-    internal void Apply(RunbookDocument doc)
+    public void Apply(RunbookDocument doc)
     {
         Title = doc.Title;
         Markdown = doc.Markdown;

@@ -165,7 +165,13 @@ public sealed class RunbookLibrary(OpsDbContext db, EventOutbox outbox, RunbookA
         if (query.Length > 200) throw new InvalidInputException("q", "A search is at most 200 characters.");
         var hits = await search.SearchAsync(db, query, limit, ct);
         var slugs = hits.Select(h => h.Slug).ToList();
-        var rows = await db.Runbooks.AsNoTracking().Where(r => slugs.Contains(r.Slug)).ToDictionaryAsync(r => r.Slug, ct);
+        // The list's columns only: a runbook's Markdown can be long and the list does not show it.
+        var rows = await db.Runbooks.AsNoTracking().Where(r => slugs.Contains(r.Slug))
+            .Select(r => new Runbook
+            {
+                Slug = r.Slug, Title = r.Title, Version = r.Version, Markdown = "", ServicesJson = r.ServicesJson, TagsJson = r.TagsJson,
+                OwnersJson = r.OwnersJson, LastReviewed = r.LastReviewed, Severity = r.Severity, UpdatedAt = r.UpdatedAt, UpdatedBy = r.UpdatedBy,
+            }).ToDictionaryAsync(r => r.Slug, ct);
         return hits.Where(h => rows.ContainsKey(h.Slug)).Select(h => Item(rows[h.Slug], h.SnippetHtml)).ToList();
     }
 

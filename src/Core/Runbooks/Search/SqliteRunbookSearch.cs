@@ -12,7 +12,8 @@ namespace OpsConsole.Core.Runbooks.Search;
 /// SQLite FTS5 over title, body and tags (porter stemming), created by the runbook code at start
 /// rather than in a store migration, so another store kind brings its own index. Queries are made
 /// of the words typed, each quoted (no FTS syntax reaches SQLite), all required, the last one as a
-/// prefix; results by bm25 with title matches weighted highest.
+/// prefix (prefix indexes of 2 and 3 characters keep short prefixes cheap); results by bm25
+/// with title matches weighted highest, snippets cut only for the results kept.
 /// </summary>
 public sealed class SqliteRunbookSearch : IRunbookSearch
 {
@@ -23,7 +24,7 @@ public sealed class SqliteRunbookSearch : IRunbookSearch
     public async Task EnsureAsync(OpsDbContext db, CancellationToken ct)
     {
         await db.Database.ExecuteSqlRawAsync(
-            $"CREATE VIRTUAL TABLE IF NOT EXISTS {Table} USING fts5(slug UNINDEXED, title, body, tags, tokenize = 'porter unicode61')", ct);
+            $"CREATE VIRTUAL TABLE IF NOT EXISTS {Table} USING fts5(slug UNINDEXED, title, body, tags, tokenize = 'porter unicode61', prefix = '2 3')", ct);
         var indexed = await ScalarAsync(db, $"SELECT count(*) FROM {Table}", ct);
         var runbooks = await db.Runbooks.CountAsync(ct);
         if (indexed == runbooks) return;
@@ -75,9 +76,11 @@ public sealed class SqliteRunbookSearch : IRunbookSearch
         {
             await using var cmd = connection.CreateCommand();
             cmd.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            // Rank every match, keep the best few, and only then cut snippets for those (a snippet reads the row's text).
             cmd.CommandText =
-                $"SELECT slug, title, snippet({Table}, 2, char(2), char(3), '…', 16), highlight({Table}, 1, char(2), char(3)), bm25({Table}, 0.0, 10.0, 1.0, 5.0) " +
-                $"FROM {Table} WHERE {Table} MATCH $match ORDER BY bm25({Table}, 0.0, 10.0, 1.0, 5.0) LIMIT $limit";
+                $"WITH top AS (SELECT rowid AS id, rank FROM {Table} WHERE {Table} MATCH $match AND rank MATCH 'bm25(0.0, 10.0, 1.0, 5.0)' ORDER BY rank LIMIT $limit) " +
+                $"SELECT s.slug, s.title, snippet({Table}, 2, char(2), char(3), '…', 16), highlight({Table}, 1, char(2), char(3)), top.rank " +
+                $"FROM top JOIN {Table} s ON s.rowid = top.id WHERE {Table} MATCH $match ORDER BY top.rank";
             Add(cmd, "$match", match);
             Add(cmd, "$limit", Math.Clamp(limit, 1, 200));
             var hits = new List<RunbookSearchHit>();
