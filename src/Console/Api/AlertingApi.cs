@@ -43,7 +43,7 @@ public static class AlertingApi
         var alerts = api.MapGroup("/alerts").WithTags("Alerts");
         alerts.MapGet("/", Search).WithName("ListAlerts").WithSummary("Alerts, most recently seen first (filters: status=firing|resolved, q=text in labels/annotations, service)");
         alerts.MapGet("/{fingerprint}", Get).WithName("GetAlert").WithSummary("An alert with its history, the routes that take it and whether it is silenced or inhibited").ProducesProblem(404);
-        alerts.MapPost("/{fingerprint}/incident", OpenIncident).WithName("OpenIncidentFromAlert")
+        alerts.MapPost("/{fingerprint}/incident", OpenIncident).WithName("OpenIncidentForAlert")
             .WithSummary("Open an incident for the alert (or return the open one holding it)")
             .WithDescription("Body: {\"severity\": \"sev1\"..\"sev4\"} (default sev3). 501 when this console has no incident capability.")
             .ProducesProblem(404).ProducesProblem(501);

@@ -118,8 +118,13 @@ public static class RunbooksApi
     private static async Task<Ok<RunbookDiff>> Diff(string slug, int from, int to, RunbookLibrary library, CancellationToken ct) =>
         TypedResults.Ok(await library.DiffAsync(slug, from, to, ct));
 
-    private static async Task<Ok<StalenessReport>> Staleness(string[]? alert, RunbookStaleness staleness, CancellationToken ct) =>
-        TypedResults.Ok(await staleness.ReportForAlertNamesAsync(alert ?? [], ct));
+    /// <summary>With <c>alert</c> names given, those are checked; else the alerts the console has received.</summary>
+    private static async Task<Ok<StalenessReport>> Staleness(string[]? alert, RunbookStaleness staleness, HttpContext ctx, CancellationToken ct)
+    {
+        if (alert is { Length: > 0 }) return TypedResults.Ok(await staleness.ReportForAlertNamesAsync(alert, ct));
+        var seen = ctx.RequestServices.GetService<OpsConsole.Core.Alerting.AlertQueries>() is { } alerts ? await alerts.SeenLabelSetsAsync(ct: ct) : null;
+        return TypedResults.Ok(await staleness.ReportAsync(seen, ct));
+    }
 
     private static async Task<Created<RunbookRunView>> StartRun(string slug, RunbookRunner runner, HttpContext ctx, CancellationToken ct)
     {

@@ -1,7 +1,10 @@
 using Microsoft.EntityFrameworkCore;
+using OpsConsole.Core.Access;
+using OpsConsole.Core.Alerting;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Demo;
 using OpsConsole.Core.Migrations.Orchestration;
+using OpsConsole.Core.OnCall;
 using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Console.Hosting;
@@ -24,6 +27,7 @@ public static class DemoSetup
         }
         if (!settings.Demo) return;
         await SeedDemoMigrationTargetsAsync(services, settings, ct);
+        await SeedDemoOnCallAsync(services, ct);
         if (settings.DemoRequestsPerSecond <= 0) return;
         var traffic = services.GetRequiredService<ITrafficGenerator>();
         await using var s = services.CreateAsyncScope();
@@ -38,5 +42,44 @@ public static class DemoSetup
         await scope.ServiceProvider.GetRequiredService<MigrationTargets>().SeedSqliteAsync(
             scope.ServiceProvider.GetRequiredService<OpsDbContext>(), DemoTargetDirectory(settings), DemoSeed.Services, DemoSeed.Environments,
             environment => environment == "prod", DateTime.UtcNow, ct);
+    }
+
+    /// <summary>The demo's receiver: the route tree's root sends every alert to it.</summary>
+    public const string DemoReceiver = "oncall";
+
+    /// <summary>The route tree a demo console starts with: everything to <see cref="DemoReceiver"/>, first page 10 s after the first alert.</summary>
+    public const string DemoRouteTree = """
+        route:
+          receiver: oncall
+          group_by: [alertname, service, environment]
+          group_wait: 10s
+          group_interval: 1m
+          repeat_interval: 4h
+        receivers:
+          - name: oncall
+        """;
+
+    /// <summary>
+    /// On-call for the demo, so a test alert pages someone: a schedule with the admin user on call, an
+    /// escalation policy paging it, a receiver <c>oncall</c> (the policy, and a SEV2 incident opened for
+    /// the alert) and a route tree whose root is that receiver. Only on a console that has none of them yet.
+    /// </summary>
+    public static async Task SeedDemoOnCallAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var sp = scope.ServiceProvider;
+        var db = sp.GetRequiredService<OpsDbContext>();
+        if (await db.AlertReceivers.AnyAsync(ct) || await db.EscalationPolicies.AnyAsync(ct) || await db.AlertRoutes.AnyAsync(ct)) return;
+        var system = Actor.System("demo-seed");
+        var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        await sp.GetRequiredService<OnCallSchedules>().CreateAsync(system, new ScheduleInput("Primary", "Demo rotation: the admin is on call.",
+            [new RotationLayer { Name = "Weekly", Users = [FirstRun.AdminUserName], RotationLength = 7, Unit = RotationUnit.Days, HandoffTime = "09:00", TimeZone = "UTC", StartDate = today }]), ct);
+        await sp.GetRequiredService<EscalationPolicies>().SaveAsync(system, null, new PolicyInput("Demo escalation",
+            [
+                new EscalationLevel([new EscalationTarget(EscalationTargetKind.Schedule, "Primary")], 5),
+                new EscalationLevel([new EscalationTarget(EscalationTargetKind.User, FirstRun.AdminUserName)], 10),
+            ], 1), ct);
+        await sp.GetRequiredService<ReceiverRegistry>().SaveAsync(system, null, new ReceiverInput(DemoReceiver, "Demo escalation", null, null, "SEV2"), ct);
+        await sp.GetRequiredService<AlertRoutes>().ReplaceAsync(system, DemoRouteTree, ct);
     }
 }

@@ -53,6 +53,30 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
     }
 
     /// <summary>The generic form: one alert object <c>{labels, annotations, status?, startsAt?, endsAt?}</c> or an array of them.</summary>
+    /// <summary>The alert the alerts page's "Send a test alert" fires.</summary>
+    public const string TestAlertName = "HighErrorRate";
+
+    /// <summary>
+    /// Fires a test <see cref="TestAlertName"/> alert for a service and environment (OnCall or Admin), through
+    /// the same ingestion as a posted alert: stored, routed, paged like any other. Sending it again while it
+    /// fires changes only "last seen".
+    /// </summary>
+    public Task<IngestResult> SendTestAlertAsync(Actor actor, string? service, string? environment, CancellationToken ct = default)
+    {
+        actor.Require("send a test alert", Roles.OnCall, Roles.Admin);
+        if (string.IsNullOrWhiteSpace(service) || !System.Text.RegularExpressions.Regex.IsMatch(service, "^[a-z0-9][a-z0-9-]{0,62}$"))
+            throw new InvalidInputException("service", "Name a service (lower-case letters, digits and dashes).");
+        if (string.IsNullOrWhiteSpace(environment) || !System.Text.RegularExpressions.Regex.IsMatch(environment, "^[a-z0-9][a-z0-9-]{0,62}$"))
+            throw new InvalidInputException("environment", "Name an environment (lower-case letters, digits and dashes).");
+        var body = JsonSerializer.SerializeToElement(new
+        {
+            labels = new Dictionary<string, string> { ["alertname"] = TestAlertName, ["service"] = service, ["environment"] = environment, ["severity"] = "critical", ["test"] = "true" },
+            annotations = new Dictionary<string, string> { ["summary"] = $"Test alert: {service}/{environment} answers more than 5% of requests with a 5xx (sent from the console by {actor.Name})." },
+            status = "firing",
+        });
+        return IngestGenericAsync(actor, body, ct);
+    }
+
     public async Task<IngestResult> IngestGenericAsync(Actor actor, JsonElement body, CancellationToken ct = default)
     {
         actor.Require("post alerts", IngestRoles);

@@ -42,6 +42,13 @@ public sealed class AlertQueries(OpsDbContext db, AlertRoutingState routing, Tim
         return rows.Select(AlertView.From).ToList();
     }
 
+    /// <summary>The label sets of the alerts received (most recently seen first, at most <paramref name="limit"/>), e.g. for "alerts no runbook covers".</summary>
+    public async Task<IReadOnlyList<IReadOnlyDictionary<string, string>>> SeenLabelSetsAsync(int limit = 1000, CancellationToken ct = default)
+    {
+        var rows = await db.Alerts.AsNoTracking().OrderByDescending(a => a.LastSeenAt).Take(Math.Clamp(limit, 1, 10_000)).Select(a => a.LabelsJson).ToListAsync(ct);
+        return rows.Select(j => (IReadOnlyDictionary<string, string>)StoredAlert.Parse(j)).ToList();
+    }
+
     public async Task<AlertDetail?> GetAsync(string fingerprint, CancellationToken ct = default)
     {
         var a = await db.Alerts.AsNoTracking().FirstOrDefaultAsync(x => x.Fingerprint == fingerprint, ct);

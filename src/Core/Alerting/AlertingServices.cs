@@ -2,12 +2,13 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.OnCall;
+using OpsConsole.Core.Runbooks.Actions;
 
 namespace OpsConsole.Core.Alerting;
 
 public static class AlertingServices
 {
-    /// <summary>Alert ingestion, routing, silences and the dispatcher. Receivers default to <see cref="LoggingAlertReceivers"/> until OnCall provides its own.</summary>
+    /// <summary>Alert ingestion, routing, silences, the dispatcher and the <c>silence.create</c> runbook action. Receivers default to <see cref="LoggingAlertReceivers"/> until OnCall provides its own.</summary>
     public static IServiceCollection AddAlerting(this IServiceCollection services)
     {
         services.AddSingleton<AlertRoutingState>();
@@ -18,6 +19,7 @@ public static class AlertingServices
         services.AddScoped<IAlertLookup>(sp => sp.GetRequiredService<AlertQueries>());
         services.AddScoped<AlertDispatcher>();
         services.TryAddSingleton<IAlertReceivers, LoggingAlertReceivers>();
+        services.AddSingleton<IRunbookAction, SilenceRunbookAction>();
         return services;
     }
 }

@@ -57,6 +57,17 @@ public static class EventSentence
             EventTypes.IncidentMitigated => $"incident {d.S("incidentId")} mitigated{by}{Reason(d.S("title"))}",
             EventTypes.IncidentResolved => $"incident {d.S("incidentId")} resolved{by}{Reason(d.S("title"))}",
             EventTypes.IncidentNoteAdded => $"note on incident {d.S("incidentId")}{by}{Reason(d.S("note"))}",
+            EventTypes.AlertFiring => $"alert {d.S("name") ?? d.S("fingerprint")} firing{Paren(d.S("fingerprint"))}",
+            EventTypes.AlertResolved => $"alert {d.S("name") ?? d.S("fingerprint")} resolved{Paren(d.S("fingerprint"))}",
+            EventTypes.AlertRoutesReplaced => $"alert route tree replaced ({Count(d.I("routes"), "route")}, {Count(d.Count("receivers"), "receiver")}){by}",
+            EventTypes.SilenceCreated => $"silence {d.S("matchers")} until {When(d.S("endsAt"))}{by}{Reason(d.S("comment"))}",
+            EventTypes.SilenceExpired => $"silence {d.S("matchers")} expired" + (d.S("expiredBy") is { } x ? $" (ended by {x})" : ""),
+            EventTypes.PageSent => $"paged {d.S("person")} (level {d.S("level")}, receiver {d.S("receiver")}){Reason(d.S("title"))}",
+            EventTypes.PageEscalated => $"page escalated to level {d.S("level")}: {d.S("person")}{Reason(d.S("title"))}",
+            EventTypes.PageAcknowledged => $"page acknowledged by {d.S("person") ?? e.Actor}{Reason(d.S("title"))}",
+            EventTypes.RunbookUpdated => $"runbook {d.S("title")} now at version {d.S("version")}{Paren(d.S("origin"))} by {d.S("by") ?? e.Actor}",
+            EventTypes.RunbookRunStarted => $"runbook {d.S("title")} run started by {d.S("actor") ?? e.Actor}",
+            EventTypes.RunbookStepExecuted => $"runbook {d.S("runbookTitle")} step {d.S("step")} {d.S("stepTitle")} {d.S("outcome")} by {d.S("actor") ?? e.Actor}",
             _ => $"{e.Type} {e.Subject}{by}",
         };
     }
@@ -64,6 +75,10 @@ public static class EventSentence
     /// <summary>service/environment from the data when it carries them, else the event's subject.</summary>
     private static string TargetOf(EventEnvelope e, Data d) =>
         d.S("service") is { } s && d.S("environment") is { } env ? $"{s}/{env}" : e.Subject;
+
+    private static string When(string? iso) =>
+        DateTime.TryParse(iso, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var t)
+            ? t.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture) : iso ?? "?";
 
     private static string From(string? previous) => previous is null ? "" : $" (from {previous})";
     private static string Arrow(string? from, string? to) => from is null ? $"{to}" : $"{from} → {to}";

@@ -92,13 +92,15 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     private static readonly string[] AlertActors = [Roles.OnCall, Roles.Admin];
 
     /// <summary>An alert posted by the admin; returns its fingerprint.</summary>
-    private static async Task<string> MatrixAlertAsync(RoleMatrixFixture f)
+    private static async Task<string> MatrixAlertAsync(RoleMatrixFixture f, string name = "MatrixRead")
     {
         using var admin = f.Factory.CreateAdminClient();
-        var labels = new Dictionary<string, string> { ["alertname"] = "MatrixRead", ["service"] = "matrix" };
+        var labels = MatrixAlertLabels(name);
         await admin.PostAsJsonAsync("/api/v1/alerts", new { labels }, TestApi.Json).EnsureStatusAsync(HttpStatusCode.OK);
         return OpsConsole.Core.Alerting.AlertFingerprint.Compute(labels);
     }
+
+    private static Dictionary<string, string> MatrixAlertLabels(string name) => new() { ["alertname"] = name, ["service"] = "matrix" };
 
     /// <summary>A route: how to call it (path and body may need fresh things to act on), who may, and what success looks like.</summary>
     private sealed record Route(string Method, Func<RoleMatrixFixture, string, Task<string>> Path, Func<string, object?> Body, string[] Allowed, HttpStatusCode Success);
@@ -192,9 +194,13 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["GET /api/v1/incidents"] = R("GET", "/api/v1/incidents", Everyone, HttpStatusCode.OK),
         ["POST /api/v1/incidents"] = R("POST", "/api/v1/incidents", IncidentManagers, HttpStatusCode.Created,
             _ => new { title = "Matrix incident", severity = "SEV3", services = new[] { "matrix/dev" } }),
-        // No alert can be found until Alerting is installed: the allowed roles reach the lookup (404), the others are refused first.
-        ["POST /api/v1/incidents/from-alert"] = R("POST", "/api/v1/incidents/from-alert", IncidentManagers, HttpStatusCode.NotFound,
-            _ => new { fingerprint = "matrix-fp", severity = "SEV3" }),
+        // Each role opens an incident for an alert of its own (a second call for the same alert answers 200 with the same incident).
+        ["POST /api/v1/incidents/from-alert"] = R("POST", async (f, role) =>
+        {
+            await MatrixAlertAsync(f, $"MatrixIncident-{role}");
+            return "/api/v1/incidents/from-alert";
+        }, IncidentManagers, HttpStatusCode.Created,
+            role => new { fingerprint = OpsConsole.Core.Alerting.AlertFingerprint.Compute(MatrixAlertLabels($"MatrixIncident-{role}")), severity = "SEV3" }),
         ["GET /api/v1/incidents/{id}"] = R("GET", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/incidents/{id}/postmortem"] = R("GET", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/postmortem", Everyone, HttpStatusCode.OK),
         ["POST /api/v1/incidents/{id}/ack"] = R("POST", async (f, _) => $"/api/v1/incidents/{await OpenIncidentAsync(f)}/ack", IncidentManagers, HttpStatusCode.OK),
@@ -234,8 +240,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["POST /api/v1/pages/{id}/ack"] = R("POST", async (f, _) => $"/api/v1/pages/{await OnCallMatrix.PageAsync(f.Factory)}/ack", [Roles.OnCall, Roles.Admin], HttpStatusCode.OK),
         ["GET /api/v1/alerts"] = R("GET", "/api/v1/alerts?status=firing", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/alerts/{fingerprint}"] = R("GET", async (f, _) => $"/api/v1/alerts/{await MatrixAlertAsync(f)}", Everyone, HttpStatusCode.OK),
-        // No incident capability in this console yet: the roles that may open one get 501, the rest 403.
-        ["POST /api/v1/alerts/{fingerprint}/incident"] = R("POST", async (f, _) => $"/api/v1/alerts/{await MatrixAlertAsync(f)}/incident", AlertActors, HttpStatusCode.NotImplemented,
+        ["POST /api/v1/alerts/{fingerprint}/incident"] = R("POST", async (f, role) => $"/api/v1/alerts/{await MatrixAlertAsync(f, $"MatrixOpen-{role}")}/incident", AlertActors, HttpStatusCode.OK,
             _ => new { severity = "sev3" }),
         ["POST /api/v1/alerts"] = R("POST", "/api/v1/alerts", AlertActors, HttpStatusCode.OK, role => new { labels = new { alertname = "Matrix", role } }),
         ["POST /api/v1/alerts/alertmanager"] = R("POST", "/api/v1/alerts/alertmanager", AlertActors, HttpStatusCode.OK,

@@ -174,7 +174,7 @@ public sealed class IncidentsApiTests(IncidentsFixture fx) : IClassFixture<Incid
     }
 
     [Fact]
-    public async Task Opening_from_an_alert_without_alerting_installed_is_a_clear_404_and_opens_nothing()
+    public async Task Opening_from_an_unknown_alert_is_a_clear_404_and_opens_nothing()
     {
         var before = await fx.SnapshotAsync();
         var response = await fx.As[Roles.OnCall].PostAsJsonAsync("/api/v1/incidents/from-alert", new { fingerprint = "abc123", severity = "SEV2" }, TestApi.Json)

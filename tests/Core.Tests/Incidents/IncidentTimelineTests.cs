@@ -95,11 +95,11 @@ public sealed class IncidentTimelineTests
         await using var kit = await CreateAsync();
         var opened = kit.Now;
         await kit.EventAsync(EventTypes.AlertFiring, "checkout/prod",
-            new { fingerprint = "fp-1", labels = new { alertname = "HighErrorRate" }, summary = "5xx above 5%" }, opened.AddMinutes(-10));
+            new { fingerprint = "fp-1", name = "HighErrorRate", status = "firing", labels = new { alertname = "HighErrorRate" } }, opened.AddMinutes(-10));
         await kit.EventAsync(EventTypes.AlertFiring, "checkout/prod", new { fingerprint = "fp-other", labels = new { alertname = "Other" } }, opened.AddMinutes(-9));
         var id = await kit.DeskAsync(d => d.OpenFromAlertAsync(Olga, Alert("fp-1"), IncidentSeverity.Sev2, default));
 
-        await kit.EventAsync(EventTypes.PageSent, "checkout/prod", new { incidentId = id, user = "olga", channel = "webhook" }, opened.AddMinutes(1));
+        await kit.EventAsync(EventTypes.PageSent, "checkout/prod", new { incidentId = id, person = "olga", level = 1, receiver = "oncall", title = "HighErrorRate" }, opened.AddMinutes(1));
         await kit.EventAsync(EventTypes.PageSent, "checkout/prod", new { incidentId = id + 10, user = "nobody" }, opened.AddMinutes(1));
         await kit.EventAsync(EventTypes.PageAcknowledged, "checkout/prod", new { incidentId = id, by = "olga" }, opened.AddMinutes(2));
         kit.Clock.Advance(TimeSpan.FromMinutes(3));
@@ -127,8 +127,8 @@ public sealed class IncidentTimelineTests
             (TimelineKind.Incident, EventTypes.IncidentResolved),
         ], timeline.Select(e => (e.Kind, e.Type)));
         Assert.Equal(timeline.OrderBy(e => e.Time).Select(e => e.Time), timeline.Select(e => e.Time));
-        Assert.Equal("alert HighErrorRate firing: 5xx above 5%", timeline[0].Sentence);
-        Assert.Equal("paged olga by webhook", timeline[3].Sentence);
+        Assert.Equal("alert HighErrorRate firing (fp-1)", timeline[0].Sentence);
+        Assert.Equal("paged olga (level 1, receiver oncall): HighErrorRate", timeline[3].Sentence);
         Assert.Equal("Note by olga: Rolling back", timeline[6].Sentence);
         Assert.Equal("/runbooks/high-error-rate", timeline[7].Link);
         // The incident's own events are shown once, from its rows.

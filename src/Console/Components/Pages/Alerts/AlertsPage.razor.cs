@@ -1,3 +1,4 @@
+using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerting;
 using OpsConsole.Core.Domain;
 
@@ -10,7 +11,23 @@ public partial class AlertsPage
     protected string? Service { get; set; }
     protected IReadOnlyList<AlertView>? Alerts { get; set; }
 
-    protected override Task OnInitializedAsync() => LoadAsync();
+    protected bool CanSendTestAlert { get; set; }
+    protected string TestService { get; set; } = "checkout";
+    protected string TestEnvironment { get; set; } = "prod";
+
+    protected override async Task OnInitializedAsync()
+    {
+        CanSendTestAlert = (await CurrentActorAsync()).IsInAnyRole(Roles.OnCall, Roles.Admin);
+        await LoadAsync();
+    }
+
+    /// <summary>Fires a test alert through Core's ingestion (which checks the role again), then shows it in the list.</summary>
+    protected async Task SendTestAlertAsync()
+    {
+        if (await ActAsync<AlertIngestion>((ingestion, actor) => ingestion.SendTestAlertAsync(actor, TestService, TestEnvironment),
+                $"Test alert {AlertIngestion.TestAlertName} fired for {TestService}/{TestEnvironment}: the route tree's receiver is notified after its group_wait."))
+            await LoadAsync();
+    }
 
     protected async Task LoadAsync()
     {

@@ -40,7 +40,9 @@ public partial class RunbooksPage
         {
             ActionError = e.Message;
         }
-        _staleness = await scope.ServiceProvider.GetRequiredService<RunbookStaleness>().ReportAsync();
+        // "Alerts no runbook covers": the alerts the console has received, when alerting is installed.
+        var seen = scope.ServiceProvider.GetService<Core.Alerting.AlertQueries>() is { } alerts ? await alerts.SeenLabelSetsAsync() : null;
+        _staleness = await scope.ServiceProvider.GetRequiredService<RunbookStaleness>().ReportAsync(seen);
     }
 
     private Task SearchAsync() => LoadAsync();
