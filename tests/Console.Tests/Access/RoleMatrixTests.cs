@@ -102,6 +102,30 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
 
     private static Dictionary<string, string> MatrixAlertLabels(string name) => new() { ["alertname"] = name, ["service"] = "matrix" };
 
+    private static readonly string[] RunbookEditors = [Roles.OnCall, Roles.Admin];
+
+    /// <summary>A runbook (a task, then a silence.create step) with a fresh slug; step 1 is done by hand, step 2 runs the action.</summary>
+    private static string MatrixRunbook(string slug) =>
+        $"---\ntitle: Matrix {slug}\nslug: {slug}\nowners: [sre]\n---\n\n- [ ] Look at the dashboard\n\n```action\nname: silence.create\nmatchers: service=matrix\nduration: 5m\ncomment: matrix\n```\n";
+
+    /// <summary>A runbook created by the admin; returns its slug.</summary>
+    private static async Task<string> MatrixRunbookAsync(RoleMatrixFixture f)
+    {
+        using var admin = f.Factory.CreateAdminClient();
+        var slug = Names.Unique("matrix-rb").ToLowerInvariant();
+        await admin.PostAsJsonAsync("/api/v1/runbooks", new { markdown = MatrixRunbook(slug) }, TestApi.Json).EnsureStatusAsync(HttpStatusCode.Created);
+        return slug;
+    }
+
+    /// <summary>A run of a fresh runbook started by the admin; returns the run's id.</summary>
+    private static async Task<Guid> MatrixRunAsync(RoleMatrixFixture f)
+    {
+        var slug = await MatrixRunbookAsync(f);
+        using var admin = f.Factory.CreateAdminClient();
+        var run = await admin.PostAsync($"/api/v1/runbooks/{slug}/runs", null).EnsureStatusAsync(HttpStatusCode.Created);
+        return (await run.ReadJsonAsync()).GetProperty("id").GetGuid();
+    }
+
     /// <summary>A route: how to call it (path and body may need fresh things to act on), who may, and what success looks like.</summary>
     private sealed record Route(string Method, Func<RoleMatrixFixture, string, Task<string>> Path, Func<string, object?> Body, string[] Allowed, HttpStatusCode Success);
 
@@ -258,6 +282,26 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
                 .EnsureStatusAsync(HttpStatusCode.Created);
             return $"/api/v1/silences/{(await created.ReadJsonAsync()).GetProperty("id").GetGuid()}/expire";
         }, AlertActors, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/"] = R("GET", "/api/v1/runbooks/?q=matrix", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/runbooks/"] = R("POST", "/api/v1/runbooks/", RunbookEditors, HttpStatusCode.Created, _ => new { markdown = MatrixRunbook(Names.Unique("matrix-new").ToLowerInvariant()) }),
+        ["GET /api/v1/runbooks/staleness"] = R("GET", "/api/v1/runbooks/staleness", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/{slug}"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await MatrixRunbookAsync(f)}", Everyone, HttpStatusCode.OK),
+        ["PUT /api/v1/runbooks/{slug}"] = R("PUT", async (f, role) => $"/api/v1/runbooks/{await MatrixRunbookAsync(f)}", RunbookEditors, HttpStatusCode.OK,
+            role => new { markdown = $"---\ntitle: Matrix edited\nowners: [sre]\n---\n\n- [ ] Edited by {role}\n" }),
+        ["GET /api/v1/runbooks/{slug}/versions"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await MatrixRunbookAsync(f)}/versions", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/{slug}/versions/{number}"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await MatrixRunbookAsync(f)}/versions/1", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/{slug}/versions/{number}/markdown"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await MatrixRunbookAsync(f)}/versions/1/markdown", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/{slug}/diff"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await MatrixRunbookAsync(f)}/diff?from=1&to=1", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/runbooks/{slug}/runs"] = R("POST", async (f, _) => $"/api/v1/runbooks/{await MatrixRunbookAsync(f)}/runs", RunbookEditors, HttpStatusCode.Created),
+        ["GET /api/v1/runbooks/{slug}/runs"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await MatrixRunbookAsync(f)}/runs", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbook-runs/"] = R("GET", "/api/v1/runbook-runs/", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbook-runs/{id}"] = R("GET", async (f, _) => $"/api/v1/runbook-runs/{await MatrixRunAsync(f)}", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbook-runs/{id}/markdown"] = R("GET", async (f, _) => $"/api/v1/runbook-runs/{await MatrixRunAsync(f)}/markdown", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/runbook-runs/{id}/steps/{number}/run"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await MatrixRunAsync(f)}/steps/2/run", RunbookEditors, HttpStatusCode.OK),
+        ["POST /api/v1/runbook-runs/{id}/steps/{number}/done"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await MatrixRunAsync(f)}/steps/1/done", RunbookEditors, HttpStatusCode.OK),
+        ["POST /api/v1/runbook-runs/{id}/steps/{number}/skip"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await MatrixRunAsync(f)}/steps/1/skip", RunbookEditors, HttpStatusCode.OK),
+        ["POST /api/v1/runbook-runs/{id}/steps/{number}/note"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await MatrixRunAsync(f)}/steps/1/note", RunbookEditors, HttpStatusCode.OK,
+            _ => new { note = "matrix" }),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
@@ -370,7 +414,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     private static string AnonymousPath(string routeName) => routeName.Split(' ')[1]
         // Incident ids are numbers (a GUID would match no route and fall through to the 404 fallback).
         .Replace("/incidents/{id}", "/incidents/1")
-        .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString())
+        .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString()).Replace("{number}", "1").Replace("{slug}", "matrix")
         .Replace("{service}", RoleMatrixFixture.Service).Replace("{environment}", RoleMatrixFixture.Environment) switch
     {
         "/hubs/events/negotiate" => "/hubs/events/negotiate?negotiateVersion=1",

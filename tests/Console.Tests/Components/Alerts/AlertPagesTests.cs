@@ -61,6 +61,30 @@ public sealed class AlertPagesTests : AlertPagesContext
     }
 
     [Fact]
+    public async Task An_oncall_user_sends_a_test_alert_that_is_stored_like_any_other_and_a_viewer_has_no_button()
+    {
+        SignIn("olive", Roles.OnCall);
+        var cut = Render<AlertsPage>();
+        cut.WaitForElement("[data-testid=send-test-alert]").Click();
+        var fp = AlertFingerprint.Compute(new Dictionary<string, string>
+        {
+            ["alertname"] = AlertIngestion.TestAlertName, ["service"] = "checkout", ["environment"] = "prod", ["severity"] = "critical", ["test"] = "true",
+        });
+        cut.WaitForElement($"[data-testid=alert-{fp}]");
+        Assert.Equal("firing", cut.Find($"[data-testid=alert-{fp}] [data-testid=alert-status]").TextContent.Trim());
+        await using var scope = Services.CreateAsyncScope();
+        var detail = await scope.ServiceProvider.GetRequiredService<AlertQueries>().GetAsync(fp);
+        Assert.NotEmpty(detail!.History);
+
+        SignIn("vic", Roles.Viewer);
+        var viewer = Render<AlertsPage>();
+        viewer.WaitForElement($"[data-testid=alert-{fp}]");
+        Assert.Empty(viewer.FindAll("[data-testid=send-test-alert]"));
+        await Assert.ThrowsAsync<OpsConsole.Core.Domain.AccessDeniedException>(() => scope.ServiceProvider.GetRequiredService<AlertIngestion>()
+            .SendTestAlertAsync(new Actor("vic", new HashSet<string> { Roles.Viewer }, "t"), "checkout", "prod"));
+    }
+
+    [Fact]
     public async Task The_detail_shows_labels_annotations_route_and_keeps_hostile_content_inert()
     {
         SignIn("vic", Roles.Viewer);
