@@ -92,8 +92,51 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     /// <summary>Each role that may start a rollout starts it on a target of its own: one rollout per target may be in flight.</summary>
     private static string StartTarget(string role) => $"start-{role.ToLowerInvariant()}";
 
+    private static readonly string[] RunbookWorkers = [Roles.OnCall, Roles.Admin];
+
+    /// <summary>A runbook of its own (a task, then an HTTP check of the placeholder address, which fails fast); returns its slug.</summary>
+    private static async Task<string> FreshRunbook(RoleMatrixFixture fx)
+    {
+        var slug = Names.Unique("rb").ToLowerInvariant();
+        using var admin = fx.Factory.CreateAdminClient();
+        await admin.PostAsJsonAsync("/api/v1/runbooks", new { markdown = RunbookMarkdown(slug) }, TestApi.Json).EnsureStatusAsync(HttpStatusCode.Created);
+        return slug;
+    }
+
+    private static string RunbookMarkdown(string slug, string text = "text") =>
+        $"---\ntitle: Matrix {slug}\nslug: {slug}\n---\n{text}\n\n- [ ] a task\n\n```action\nname: http.check\nurl: http://127.0.0.1:9/x\n```\n";
+
+    private static async Task<Guid> FreshRun(RoleMatrixFixture fx)
+    {
+        var slug = await FreshRunbook(fx);
+        using var admin = fx.Factory.CreateAdminClient();
+        var run = await admin.PostAsJsonAsync($"/api/v1/runbooks/{slug}/runs", new { }, TestApi.Json).EnsureStatusAsync(HttpStatusCode.Created);
+        return (await run.ReadJsonAsync()).GetProperty("id").GetGuid();
+    }
+
     private static readonly Dictionary<string, Route> Routes = new()
     {
+        ["GET /api/v1/runbooks"] = R("GET", "/api/v1/runbooks?q=matrix", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/runbooks"] = R("POST", "/api/v1/runbooks", RunbookWorkers, HttpStatusCode.Created,
+            _ => new { markdown = RunbookMarkdown(Names.Unique("rb").ToLowerInvariant()) }),
+        ["GET /api/v1/runbooks/staleness"] = R("GET", "/api/v1/runbooks/staleness?alert=Nobody", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/{slug}"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await FreshRunbook(f)}", Everyone, HttpStatusCode.OK),
+        ["PUT /api/v1/runbooks/{slug}"] = R("PUT", async (f, _) => $"/api/v1/runbooks/{await FreshRunbook(f)}", RunbookWorkers, HttpStatusCode.OK,
+            _ => new { markdown = "---\ntitle: Changed\n---\nchanged\n" }),
+        ["GET /api/v1/runbooks/{slug}/versions"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await FreshRunbook(f)}/versions", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/{slug}/versions/{number}"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await FreshRunbook(f)}/versions/1", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/{slug}/versions/{number}/markdown"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await FreshRunbook(f)}/versions/1/markdown", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbooks/{slug}/diff"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await FreshRunbook(f)}/diff?from=1&to=1", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/runbooks/{slug}/runs"] = R("POST", async (f, _) => $"/api/v1/runbooks/{await FreshRunbook(f)}/runs", RunbookWorkers, HttpStatusCode.Created, _ => new { }),
+        ["GET /api/v1/runbooks/{slug}/runs"] = R("GET", async (f, _) => $"/api/v1/runbooks/{await FreshRunbook(f)}/runs", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbook-runs"] = R("GET", "/api/v1/runbook-runs", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbook-runs/{id}"] = R("GET", async (f, _) => $"/api/v1/runbook-runs/{await FreshRun(f)}", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/runbook-runs/{id}/markdown"] = R("GET", async (f, _) => $"/api/v1/runbook-runs/{await FreshRun(f)}/markdown", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/runbook-runs/{id}/steps/{number}/run"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await FreshRun(f)}/steps/2/run", RunbookWorkers, HttpStatusCode.OK),
+        ["POST /api/v1/runbook-runs/{id}/steps/{number}/done"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await FreshRun(f)}/steps/1/done", RunbookWorkers, HttpStatusCode.OK),
+        ["POST /api/v1/runbook-runs/{id}/steps/{number}/skip"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await FreshRun(f)}/steps/1/skip", RunbookWorkers, HttpStatusCode.OK),
+        ["POST /api/v1/runbook-runs/{id}/steps/{number}/note"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await FreshRun(f)}/steps/1/note", RunbookWorkers, HttpStatusCode.OK,
+            _ => new { note = "matrix" }),
         ["GET /api/v1/me"] = R("GET", "/api/v1/me", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/me/antiforgery"] = R("GET", "/api/v1/me/antiforgery", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/users"] = R("GET", "/api/v1/users", AdminOnly, HttpStatusCode.OK),
@@ -277,7 +320,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     }
 
     private static string AnonymousPath(string routeName) => routeName.Split(' ')[1]
-        .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString())
+        .Replace("{userName}", "admin").Replace("{number}", "1").Replace("{slug}", "a-runbook").Replace("{id}", Guid.NewGuid().ToString())
         .Replace("{service}", RoleMatrixFixture.Service).Replace("{environment}", RoleMatrixFixture.Environment) switch
     {
         "/hubs/events/negotiate" => "/hubs/events/negotiate?negotiateVersion=1",
