@@ -139,21 +139,23 @@ public sealed partial record RunbookDocument(
             switch (block)
             {
                 case FencedCodeBlock code when IsAction(code):
-                {
-                    var number = steps.Count + 1;
-                    var args = ReadArguments(code, number);
-                    var name = args.GetValueOrDefault("name") ?? throw new InvalidInputException("markdown", $"step {number}: the action block (line {code.Line + 1}) has no 'name'.");
-                    args.Remove("name");
-                    args.Remove("title", out var title);
-                    steps.Add(new RunbookStep(number, RunbookStepKind.Action, title ?? name, name, args, code.Line + 1));
+                    steps.Add(ActionStep(code, steps.Count + 1));
                     break;
-                }
                 case ListItemBlock item when item.FirstOrDefault() is ParagraphBlock { Inline: { } inline } && inline.FirstChild is TaskList:
                     steps.Add(new RunbookStep(steps.Count + 1, RunbookStepKind.Task, InlineText(inline), null, new Dictionary<string, string>(), item.Line + 1));
                     break;
             }
         }
         return steps;
+    }
+
+    private static RunbookStep ActionStep(FencedCodeBlock code, int number)
+    {
+        var args = ReadArguments(code, number);
+        var name = args.GetValueOrDefault("name") ?? throw new InvalidInputException("markdown", $"step {number}: the action block (line {code.Line + 1}) has no 'name'.");
+        args.Remove("name");
+        args.Remove("title", out var title);
+        return new RunbookStep(number, RunbookStepKind.Action, title ?? name, name, args, code.Line + 1);
     }
 
     internal static bool IsAction(FencedCodeBlock code) => string.Equals(code.Info?.Trim(), ActionInfo, StringComparison.OrdinalIgnoreCase);
