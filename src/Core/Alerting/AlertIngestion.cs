@@ -193,10 +193,13 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
         var byFp = new Dictionary<string, IncomingAlert>(StringComparer.Ordinal);
         foreach (var a in incoming) byFp[a.Fingerprint] = a;
         var fps = byFp.Keys.ToList();
-        var existing = await db.Alerts.Where(a => fps.Contains(a.Fingerprint)).ToDictionaryAsync(a => a.Fingerprint, StringComparer.Ordinal, ct);
+        // Read untracked: most posts repeat alerts that did not change, and those are only touched by one
+        // set-based update of LastSeenAt below; only changed alerts are attached and saved as entities.
+        var existing = await db.Alerts.AsNoTracking().Where(a => fps.Contains(a.Fingerprint)).ToDictionaryAsync(a => a.Fingerprint, StringComparer.Ordinal, ct);
         var (_, config, _) = await routing.GetAsync(db, ct);
 
         var toGroup = new List<(string Fp, IReadOnlyDictionary<string, string> Labels)>();
+        var seenAgain = new List<string>();
         int created = 0, changed = 0, unchanged = 0;
         foreach (var a in byFp.Values)
         {
@@ -227,15 +230,16 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
                     SearchText = (labelsJson + " " + annotationsJson).ToLowerInvariant(),
                 };
                 db.Alerts.Add(stored);
-                Transition(actor, stored, source, now);
+                Transition(actor, stored, a.Labels, source, now);
                 if (a.Status == AlertStatus.Firing) toGroup.Add((a.Fingerprint, a.Labels));
                 created++;
                 continue;
             }
 
-            stored.LastSeenAt = now;
             if (stored.Status != a.Status)
             {
+                db.Alerts.Attach(stored);
+                stored.LastSeenAt = now;
                 if (a.Status == AlertStatus.Firing)
                 {
                     stored.TimesFired++;
@@ -245,16 +249,22 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
                 stored.Status = a.Status;
                 stored.EndsAt = a.EndsAt;
                 Touch(stored, a, annotationsJson, envelope, now);
-                Transition(actor, stored, source, now);
+                Transition(actor, stored, stored.Labels, source, now);
                 changed++;
             }
             else if (stored.AnnotationsJson != annotationsJson || stored.GeneratorUrl != a.GeneratorUrl || (a.Status == AlertStatus.Resolved && stored.EndsAt != a.EndsAt))
             {
+                db.Alerts.Attach(stored);
+                stored.LastSeenAt = now;
                 stored.EndsAt = a.EndsAt;
                 Touch(stored, a, annotationsJson, envelope, now);
                 changed++;
             }
-            else unchanged++;
+            else
+            {
+                seenAgain.Add(a.Fingerprint);
+                unchanged++;
+            }
         }
 
         if (toGroup.Count > 0)
@@ -274,7 +284,13 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
                     if (!memberships.Contains((key, m.Fingerprint))) db.AlertGroupMembers.Add(m);
             }
         }
-        await db.SaveChangesAsync(ct);
+        // One transaction for the payload: the set-based "last seen" update and the tracked rows.
+        var tracked = db.ChangeTracker.HasChanges();
+        await using var transaction = tracked && seenAgain.Count > 0 ? await db.Database.BeginTransactionAsync(ct) : null;
+        if (seenAgain.Count > 0)
+            await db.Alerts.Where(x => seenAgain.Contains(x.Fingerprint)).ExecuteUpdateAsync(u => u.SetProperty(x => x.LastSeenAt, now), ct);
+        if (tracked) await db.SaveChangesAsync(ct);
+        if (transaction is not null) await transaction.CommitAsync(ct);
         return new IngestResult(incoming.Count, created, changed, unchanged);
     }
 
@@ -288,7 +304,7 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
         stored.UpdatedAt = now;
     }
 
-    private void Transition(Actor actor, StoredAlert stored, string source, DateTime now)
+    private void Transition(Actor actor, StoredAlert stored, IReadOnlyDictionary<string, string> labels, string source, DateTime now)
     {
         db.AlertHistory.Add(new AlertHistoryEntry { Fingerprint = stored.Fingerprint, At = now, Status = stored.Status, StartsAt = stored.StartsAt, EndsAt = stored.EndsAt, Source = source });
         var subject = stored.Service is { } svc ? (stored.Environment is { } env ? $"{svc}/{env}" : svc) : "alerts";
@@ -297,7 +313,7 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
             fingerprint = stored.Fingerprint,
             name = stored.Name,
             status = stored.Status == AlertStatus.Firing ? "firing" : "resolved",
-            labels = stored.Labels,
+            labels,
             startsAt = stored.StartsAt,
             endsAt = stored.EndsAt,
         });

@@ -30,6 +30,40 @@ public sealed class IngestionConcurrencyTests
     }
 
     [Fact]
+    public async Task One_post_with_new_changed_and_unchanged_alerts_saves_each_in_one_go()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+        await using var store = await TestStore.CreateAsync(s => { s.AddSingleton<TimeProvider>(clock); s.AddAlerting(); });
+        var actor = new Actor("am", new HashSet<string> { TokenScopes.AlertIngest }, "test");
+        async Task<IngestResult> Post(object alerts)
+        {
+            await using var scope = store.Services.CreateAsyncScope();
+            return await scope.ServiceProvider.GetRequiredService<AlertIngestion>().IngestGenericAsync(actor, JsonSerializer.SerializeToElement(alerts));
+        }
+        await Post(new object[] { new { labels = new { alertname = "Kept" } }, new { labels = new { alertname = "Ends" } } });
+        var first = clock.GetUtcNow().UtcDateTime;
+        clock.Advance(TimeSpan.FromMinutes(1));
+        var second = clock.GetUtcNow().UtcDateTime;
+
+        var result = await Post(new object[]
+        {
+            new { labels = new { alertname = "Kept" } },
+            new { labels = new { alertname = "Ends" }, status = "resolved" },
+            new { labels = new { alertname = "New" } },
+        });
+
+        Assert.Equal(new IngestResult(3, 1, 1, 1), result);
+        await using var db = store.NewContext();
+        var alerts = db.Alerts.ToDictionary(a => a.Name);
+        Assert.Equal(3, alerts.Count);
+        Assert.Equal((AlertStatus.Firing, first, second), (alerts["Kept"].Status, alerts["Kept"].UpdatedAt, alerts["Kept"].LastSeenAt));
+        Assert.Equal((AlertStatus.Resolved, second, second), (alerts["Ends"].Status, alerts["Ends"].UpdatedAt, alerts["Ends"].LastSeenAt));
+        Assert.Equal((AlertStatus.Firing, second, second), (alerts["New"].Status, alerts["New"].FirstSeenAt, alerts["New"].LastSeenAt));
+        Assert.Equal(4, db.AlertHistory.Count());
+        Assert.Single(db.AlertHistory.Where(h => h.Fingerprint == alerts["Kept"].Fingerprint));
+    }
+
+    [Fact]
     public async Task A_viewer_cannot_post_alerts()
     {
         await using var store = await TestStore.CreateAsync(s => s.AddAlerting());
