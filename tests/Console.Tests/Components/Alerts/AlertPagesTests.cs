@@ -61,6 +61,25 @@ public sealed class AlertPagesTests : AlertPagesContext
     }
 
     [Fact]
+    public async Task A_newly_firing_alert_appears_on_the_open_list_without_a_reload()
+    {
+        SignIn("vic", Roles.Viewer);
+        var cut = Render<AlertsPage>();
+        cut.WaitForElement("[data-testid=apply-filters]");
+        var fp = await PostAsync(new { labels = new { alertname = "DiskFull", service = "payments" } });
+        Assert.Empty(cut.FindAll($"[data-testid=alert-{fp}]"));
+
+        // Hand the stored alert.firing event to the live views, as the relay does after the commit.
+        await using (var db = NewDb())
+        {
+            var firing = db.OutboxEvents.Where(e => e.Type == OpsConsole.Core.Events.EventTypes.AlertFiring).OrderBy(e => e.Position).ToList().Last();
+            await Services.GetRequiredService<OpsConsole.Core.Events.LiveEvents>()
+                .OnEventAsync(OpsConsole.Core.Events.EventEnvelope.From(firing), db, CancellationToken.None);
+        }
+        cut.WaitForElement($"[data-testid=alert-{fp}]");
+    }
+
+    [Fact]
     public async Task An_oncall_user_sends_a_test_alert_that_is_stored_like_any_other_and_a_viewer_has_no_button()
     {
         SignIn("olive", Roles.OnCall);

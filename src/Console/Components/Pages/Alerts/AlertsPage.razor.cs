@@ -1,6 +1,7 @@
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerting;
 using OpsConsole.Core.Domain;
+using OpsConsole.Core.Events;
 
 namespace OpsConsole.Console.Components.Pages.Alerts;
 
@@ -18,6 +19,12 @@ public partial class AlertsPage
     protected override async Task OnInitializedAsync()
     {
         CanSendTestAlert = (await CurrentActorAsync()).IsInAnyRole(Roles.OnCall, Roles.Admin);
+        // An alert that starts firing or resolves is pushed here, so the list is never stale.
+        Listen(() => Live.Subscribe(e =>
+        {
+            if (e.Type is EventTypes.AlertFiring or EventTypes.AlertResolved) Refresh();
+            return Task.CompletedTask;
+        }));
         await LoadAsync();
     }
 
@@ -26,10 +33,10 @@ public partial class AlertsPage
     {
         if (await ActAsync<AlertIngestion>((ingestion, actor) => ingestion.SendTestAlertAsync(actor, TestService, TestEnvironment),
                 $"Test alert {AlertIngestion.TestAlertName} fired for {TestService}/{TestEnvironment}: the route tree's receiver is notified after its group_wait."))
-            await LoadAsync();
+            await ReloadAsync();
     }
 
-    protected async Task LoadAsync()
+    protected override async Task LoadAsync()
     {
         await using var scope = ScopeFactory.CreateAsyncScope();
         try
