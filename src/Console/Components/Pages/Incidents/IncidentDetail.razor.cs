@@ -60,16 +60,8 @@ public partial class IncidentDetail
     private async Task ConfirmAndMoveAsync(IncidentStatus move)
     {
         if (_view is not { } v) return;
-        var parameters = new DialogParameters<ConfirmDialog>
-        {
-            { x => x.Message, IncidentText.Consequence(move, v) },
-            { x => x.ConfirmText, IncidentText.Label(move) },
-            { x => x.Colour, move == IncidentStatus.Resolved ? Color.Success : Color.Primary },
-        };
-        var dialog = await Dialogs.ShowAsync<ConfirmDialog>($"{IncidentText.Label(move)} incident {v.Id}?", parameters,
-            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
-        var result = await dialog.Result;
-        if (result is null || result.Canceled) return;
+        if (!await Dialogs.ConfirmAsync($"{IncidentText.Label(move)} incident {v.Id}?", IncidentText.Consequence(move, v),
+                IncidentText.Label(move), move == IncidentStatus.Resolved ? Color.Success : Color.Primary)) return;
         await RunAsync(desk => a => desk.MoveAsync(a, Id, move), $"{IncidentText.Label(move)}: done.");
     }
 

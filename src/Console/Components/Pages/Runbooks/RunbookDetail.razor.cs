@@ -69,16 +69,8 @@ public partial class RunbookDetail
 
     private async Task ConfirmAndRunAsync(RunbookStep step)
     {
-        var parameters = new DialogParameters<ConfirmDialog>
-        {
-            { x => x.Message, $"{_library!.Renderer.Describe(step)} This runs as you, with your roles, and is recorded in the run and the audit trail." },
-            { x => x.ConfirmText, "Run" },
-            { x => x.Colour, Color.Warning },
-        };
-        var dialog = await Dialogs.ShowAsync<ConfirmDialog>($"Run step {step.Number}: {step.Action}?", parameters,
-            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
-        var result = await dialog.Result;
-        if (result is null || result.Canceled) return;
+        if (!await Dialogs.ConfirmAsync($"Run step {step.Number}: {step.Action}?",
+                $"{_library!.Renderer.Describe(step)} {RunbookText.RunsAsYou}", "Run", Color.Warning)) return;
         await RunStepAsync(step.Number);
     }
 

@@ -47,16 +47,8 @@ public partial class RunbookRunPage
 
     private async Task ConfirmAndRunAsync(RunbookRunStep step)
     {
-        var parameters = new DialogParameters<ConfirmDialog>
-        {
-            { x => x.Message, $"{step.Description} This runs as you, with your roles, and is recorded in the run and the audit trail." },
-            { x => x.ConfirmText, "Run" },
-            { x => x.Colour, Color.Warning },
-        };
-        var dialog = await Dialogs.ShowAsync<ConfirmDialog>($"Run step {step.Number}: {step.Action}?", parameters,
-            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
-        var result = await dialog.Result;
-        if (result is null || result.Canceled) return;
+        if (!await Dialogs.ConfirmAsync($"Run step {step.Number}: {step.Action}?",
+                $"{step.Description} {RunbookText.RunsAsYou}", "Run", Color.Warning)) return;
         await StepAsync((runner, actor) => runner.RunStepAsync(actor, Id, step.Number, Note(step.Number)));
     }
 
