@@ -3,22 +3,9 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.OnCall;
+using OpsConsole.Tests.Shared;
 
 namespace OpsConsole.Console.Tests.Alerting;
-
-/// <summary>Records every notification the dispatcher sends (stands in for OnCall's receivers).</summary>
-public sealed class RecordingReceivers : IAlertReceivers
-{
-    private readonly List<AlertNotification> sent = [];
-
-    public IReadOnlyList<AlertNotification> Sent { get { lock (sent) return [.. sent]; } }
-
-    public Task NotifyAsync(AlertNotification notification, CancellationToken ct)
-    {
-        lock (sent) sent.Add(notification);
-        return Task.CompletedTask;
-    }
-}
 
 /// <summary>A console whose alert notifications go to a recording receiver.</summary>
 public sealed class AlertingConsoleFactory : ConsoleFactory

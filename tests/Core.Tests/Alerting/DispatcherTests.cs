@@ -5,22 +5,9 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerting;
 using OpsConsole.Core.OnCall;
 using OpsConsole.Core.Tests.Shared;
+using OpsConsole.Tests.Shared;
 
 namespace OpsConsole.Core.Tests.Alerting;
-
-/// <summary>Records what the dispatcher sends.</summary>
-public sealed class RecordingReceivers : IAlertReceivers
-{
-    private readonly List<AlertNotification> sent = [];
-
-    public IReadOnlyList<AlertNotification> Sent { get { lock (sent) return [.. sent]; } }
-
-    public Task NotifyAsync(AlertNotification notification, CancellationToken ct)
-    {
-        lock (sent) sent.Add(notification);
-        return Task.CompletedTask;
-    }
-}
 
 /// <summary>The notification cycle with fake time: group_wait, group_interval, repeat_interval, resolved, silences, inhibition, mute, restart.</summary>
 public sealed class DispatcherTests : IAsyncLifetime
