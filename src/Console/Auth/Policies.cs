@@ -15,6 +15,8 @@ public static class Policies
     public const string ActOnRollouts = "act-on-rollouts";
     /// <summary>Edit and run runbooks: OnCall or Admin.</summary>
     public const string WorkRunbooks = "work-runbooks";
+    /// <summary>What a CI pipeline does (register releases, report checks, request and follow promotions): any console role or a Ci-scoped token.</summary>
+    public const string Pipeline = "pipeline";
 
     public static void Add(Microsoft.AspNetCore.Authorization.AuthorizationOptions options)
     {
@@ -25,6 +27,7 @@ public static class Policies
         options.AddPolicy(Facilitator, p => p.RequireAuthenticatedUser().RequireRole(Roles.Facilitator));
         options.AddPolicy(ActOnRollouts, p => p.RequireAuthenticatedUser().RequireRole(Roles.OnCall, Roles.ReleaseManager));
         options.AddPolicy(WorkRunbooks, p => p.RequireAuthenticatedUser().RequireRole(Roles.OnCall, Roles.Admin));
+        options.AddPolicy(Pipeline, p => p.RequireAuthenticatedUser().RequireRole([.. Roles.All, TokenScopes.Ci]));
         options.FallbackPolicy = null; // pages and routes opt in explicitly; the API group requires Read
     }
 }

@@ -9,12 +9,19 @@ public static class TokenScopes
     /// <summary>Posts alerts (Alertmanager's webhook, the generic form) and nothing else. Issued by an OnCall or Admin.</summary>
     public const string AlertIngest = "AlertIngest";
 
-    public static readonly IReadOnlyList<string> All = [AlertIngest];
+    /// <summary>
+    /// A CI pipeline: registers releases, reports test results, requests promotions and follows them
+    /// (their status and the events hub), nothing else. Issued by a ReleaseManager or Admin.
+    /// </summary>
+    public const string Ci = "Ci";
+
+    public static readonly IReadOnlyList<string> All = [AlertIngest, Ci];
 
     /// <summary>The roles a user must hold (any of) to issue and keep using a token with this scope.</summary>
     public static IReadOnlyList<string> IssuerRoles(string scope) => scope switch
     {
         AlertIngest => [Roles.OnCall, Roles.Admin],
+        Ci => [Roles.ReleaseManager, Roles.Admin],
         _ => [],
     };
 

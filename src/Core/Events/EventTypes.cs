@@ -44,4 +44,16 @@ public static class EventTypes
     public const string RunbookUpdated = "runbook.updated";
     public const string RunbookRunStarted = "runbook.run.started";
     public const string RunbookStepExecuted = "runbook.step.executed";
+
+    // Releases and promotions: subject "service/environment" for a promotion, data carries
+    // "service", "version" and, for promotions, "promotionId" and "environment".
+    public const string ReleaseRegistered = "release.registered";
+    public const string ReleaseChecksReported = "release.checks.reported";
+    public const string PromotionRequested = "promotion.requested";
+    public const string PromotionApproved = "promotion.approved";
+    public const string PromotionRejected = "promotion.rejected";
+    public const string PromotionCompleted = "promotion.completed";
+    public const string PromotionFailed = "promotion.failed";
+    public const string FreezeOverridden = "freeze.overridden";
+    public const string ConfigChanged = "config.changed";
 }

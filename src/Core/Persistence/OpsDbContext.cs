@@ -46,6 +46,10 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Runbooks.RunbookVersion> RunbookVersions => Set<Runbooks.RunbookVersion>();
     public DbSet<Runbooks.RunbookRun> RunbookRuns => Set<Runbooks.RunbookRun>();
     public DbSet<Runbooks.RunbookRunStep> RunbookRunSteps => Set<Runbooks.RunbookRunStep>();
+    public DbSet<Releases.Release> Releases => Set<Releases.Release>();
+    public DbSet<Releases.ReleaseCheck> ReleaseChecks => Set<Releases.ReleaseCheck>();
+    public DbSet<Releases.ServiceProfile> ServiceProfiles => Set<Releases.ServiceProfile>();
+    public DbSet<Releases.PipelineStage> PipelineStages => Set<Releases.PipelineStage>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

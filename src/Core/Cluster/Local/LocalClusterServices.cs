@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,8 @@ public static class LocalClusterServices
     {
         services.AddSingleton(sp => new LocalClusterAdapter(options(sp), sp.GetService<ILogger<LocalClusterAdapter>>(), sp.GetService<TimeProvider>()));
         services.AddSingleton<IClusterAdapter>(sp => sp.GetRequiredService<LocalClusterAdapter>());
+        // Replaced by the config store's resolver where secrets are kept.
+        services.TryAddSingleton<IWorkloadSecrets, NoWorkloadSecrets>();
         services.AddSingleton(sp => new TrafficGenerator(sp.GetRequiredService<IClusterAdapter>(), sp.GetService<ILogger<TrafficGenerator>>()));
         services.AddSingleton<ITrafficGenerator>(sp => sp.GetRequiredService<TrafficGenerator>());
         services.AddHostedService<LocalClusterLifetime>();

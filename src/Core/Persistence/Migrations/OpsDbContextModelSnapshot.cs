@@ -1385,6 +1385,189 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.ToTable("Pages");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Releases.PipelineStage", b =>
+                {
+                    b.Property<string>("Service")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("AnalysisTemplate")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AutoDeploy")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Order")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("RequiredApprovals")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("RequiredChecks")
+                        .IsRequired()
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("SoakMinutes")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Service", "Environment");
+
+                    b.HasIndex("Service", "Order")
+                        .IsUnique();
+
+                    b.ToTable("PipelineStages");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Releases.Release", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ArtifactRef")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BuildUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Changelog")
+                        .IsRequired()
+                        .HasMaxLength(20000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CommitSha")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CommitTime")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("RegisteredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RegisteredBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Version")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RegisteredAt");
+
+                    b.HasIndex("Service", "Version")
+                        .IsUnique();
+
+                    b.ToTable("Releases");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Releases.ReleaseCheck", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("DurationSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<int>("Errors")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FailedTestsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Passed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid>("ReleaseId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ReportedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReportedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Skipped")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Tests")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReleaseId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("ReleaseChecks");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Releases.ServiceProfile", b =>
+                {
+                    b.Property<string>("Service")
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RepositoryUrl")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Runbooks")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Service");
+
+                    b.ToTable("ServiceProfiles");
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisMeasurement", b =>
                 {
                     b.Property<long>("Id")
@@ -1963,6 +2146,15 @@ namespace OpsConsole.Core.Persistence.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Releases.ReleaseCheck", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Releases.Release", null)
+                        .WithMany("Checks")
+                        .HasForeignKey("ReleaseId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisMeasurement", b =>
                 {
                     b.HasOne("OpsConsole.Core.Rollouts.AnalysisRun", null)
@@ -2018,6 +2210,11 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.Navigation("Runbooks");
 
                     b.Navigation("Services");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Releases.Release", b =>
+                {
+                    b.Navigation("Checks");
                 });
 
             modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisRun", b =>
