@@ -189,54 +189,106 @@ public sealed class RolloutReconciler(
     // Bounds what one unit of work tracks: every save scans the tracked rollouts for changes.
     private const int BatchSize = 50;
 
+    /// <summary>
+    /// Save the ticks of the rollouts loaded together in one commit (the default), or each in its own
+    /// (the former way; kept to measure the difference in the same process). Either way a rollout whose
+    /// save conflicts or fails cannot hold back the others: a batch whose commit fails is ticked again
+    /// one rollout per commit.
+    /// </summary>
+    public bool CommitPerBatch { get; set; } = true;
+
     private async Task TickAllAsync(List<Guid> ids, RolloutEngine engine, Dictionary<Guid, Waiting> tickedAt, CancellationToken ct)
     {
         var queue = new Queue<Guid>(ids);
-        while (queue.Count > 0)
+        var alone = new Queue<Guid>();
+        while (queue.Count > 0 || alone.Count > 0)
         {
+            var single = queue.Count == 0;
+            var source = single ? alone : queue;
+            var batch = new List<Guid>();
+            while (source.Count > 0 && batch.Count < (single ? 1 : BatchSize)) batch.Add(source.Dequeue());
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            var batch = queue.Take(BatchSize).ToList();
             var loaded = (await db.Rollouts.WithAnalysis().Where(r => batch.Contains(r.Id)).ToListAsync(ct)).ToDictionary(r => r.Id);
-            var broken = false;
-            for (var n = 0; n < batch.Count && !broken; n++)
+            if (!CommitPerBatch || single)
             {
-                var id = queue.Dequeue();
-                if (!loaded.TryGetValue(id, out var rollout)) continue;
-                try
+                await TickEachAsync(db, batch, loaded, engine, tickedAt, source, ct);
+                continue;
+            }
+            var staged = new List<Rollout>();
+            try
+            {
+                foreach (var id in batch)
                 {
+                    if (!loaded.TryGetValue(id, out var rollout)) continue;
                     Interlocked.Increment(ref _ticks);
-                    await TickAsync(db, rollout, engine, ct);
-                    tickedAt[id] = new Waiting(rollout.Id, rollout.Phase, rollout.PausedByUser, rollout.PromoteFullRequested, rollout.CurrentStepIndex,
-                        rollout.StepStartedAt, rollout.StrategyJson, rollout.Generation, rollout.ScaleDownAt);
+                    if (await StageTickAsync(db, rollout, engine, ct)) staged.Add(rollout);
+                    else Remember(rollout, tickedAt);
                 }
-                catch (DbUpdateConcurrencyException)
+                await db.SaveChangesAsync(ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Which rollout failed is not known from a shared commit: tick each of them again alone.
+                logger.LogInformation(ex, "A reconciler commit of {Count} rollouts failed; they are ticked again one by one", batch.Count);
+                foreach (var id in batch) { tickedAt.Remove(id); _ticked.TryRemove(id, out _); alone.Enqueue(id); }
+                continue;
+            }
+            foreach (var rollout in staged) Saved(rollout, tickedAt);
+        }
+    }
+
+    /// <summary>The former way: each rollout of a loaded batch ticked and saved in its own commit; after a failure the rest go back to the queue for a fresh unit of work.</summary>
+    private async Task TickEachAsync(OpsDbContext db, List<Guid> batch, Dictionary<Guid, Rollout> loaded, RolloutEngine engine,
+        Dictionary<Guid, Waiting> tickedAt, Queue<Guid> rest, CancellationToken ct)
+    {
+        for (var n = 0; n < batch.Count; n++)
+        {
+            var id = batch[n];
+            if (!loaded.TryGetValue(id, out var rollout)) continue;
+            var broken = false;
+            try
+            {
+                Interlocked.Increment(ref _ticks);
+                if (await StageTickAsync(db, rollout, engine, ct))
                 {
-                    logger.LogInformation("Rollout {RolloutId}: another writer saved first; this tick is dropped", id);
-                    _ticked.TryRemove(id, out _);
-                    broken = true;
+                    await db.SaveChangesAsync(ct);
+                    Saved(rollout, tickedAt);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogError(ex, "Rollout {RolloutId}: the tick failed; it is retried on the next pass", id);
-                    broken = true;
-                }
-                if (db.ChangeTracker.HasChanges()) broken = true; // a save that did not happen: start the rest clean
+                else Remember(rollout, tickedAt);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                logger.LogInformation("Rollout {RolloutId}: another writer saved first; this tick is dropped", id);
+                _ticked.TryRemove(id, out _);
+                broken = true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Rollout {RolloutId}: the tick failed; it is retried on the next pass", id);
+                broken = true;
+            }
+            if (broken || db.ChangeTracker.HasChanges())
+            {
+                // A save that did not happen: the rest start clean in a fresh unit of work.
+                var remaining = batch.Skip(n + 1).ToList();
+                foreach (var r in rest.ToList()) remaining.Add(r);
+                rest.Clear();
+                foreach (var r in remaining) rest.Enqueue(r);
+                return;
             }
         }
     }
 
-    /// <summary>Ticks one loaded rollout and saves what changed.</summary>
-    private async Task TickAsync(OpsDbContext db, Rollout rollout, RolloutEngine engine, CancellationToken ct)
+    /// <summary>
+    /// Ticks one loaded rollout and stages what changed (its generation, events, audit entries, the
+    /// target's new stable revision) in the unit of work; false when the tick changed nothing.
+    /// </summary>
+    private async Task<bool> StageTickAsync(OpsDbContext db, Rollout rollout, RolloutEngine engine, CancellationToken ct)
     {
-        var id = rollout.Id;
         var before = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
         var events = await engine.TickAsync(rollout, ct);
         var after = (rollout.Phase, rollout.CurrentStepIndex, rollout.CanaryWeight, rollout.Message, Measurements: rollout.AnalysisRuns.Sum(a => a.Measurements.Count));
-        if (events.Count == 0 && before == after && !db.ChangeTracker.HasChanges())
-        {
-            _ticked[id] = (rollout.Generation, clock.GetUtcNow().UtcDateTime);
-            return;
-        }
+        if (events.Count == 0 && before == after && !Changed(db, rollout)) return false;
 
         rollout.Generation++;
         var subject = rollout.Target.ToString();
@@ -254,10 +306,29 @@ public sealed class RolloutReconciler(
             var target = await db.DeployTargets.FirstAsync(t => t.Service == rollout.Service && t.Environment == rollout.Environment, ct);
             target.MarkStable(rollout, clock.GetUtcNow().UtcDateTime);
         }
-        await db.SaveChangesAsync(ct);
-        _ticked[id] = (rollout.Generation, clock.GetUtcNow().UtcDateTime);
-        updates.Publish(rollout.Id, subject);
+        return true;
     }
+
+    /// <summary>Whether the tick changed the rollout or its analysis runs and measurements (other rollouts staged in the same unit of work do not count).</summary>
+    private static bool Changed(OpsDbContext db, Rollout rollout) =>
+        db.Entry(rollout).State != EntityState.Unchanged
+        || rollout.AnalysisRuns.Any(run => db.Entry(run).State != EntityState.Unchanged
+            || run.Measurements.Any(m => db.Entry(m).State != EntityState.Unchanged));
+
+    private void Remember(Rollout rollout, Dictionary<Guid, Waiting> tickedAt)
+    {
+        _ticked[rollout.Id] = (rollout.Generation, clock.GetUtcNow().UtcDateTime);
+        tickedAt[rollout.Id] = Snapshot(rollout);
+    }
+
+    private void Saved(Rollout rollout, Dictionary<Guid, Waiting> tickedAt)
+    {
+        Remember(rollout, tickedAt);
+        updates.Publish(rollout.Id, rollout.Target.ToString());
+    }
+
+    private static Waiting Snapshot(Rollout r) =>
+        new(r.Id, r.Phase, r.PausedByUser, r.PromoteFullRequested, r.CurrentStepIndex, r.StepStartedAt, r.StrategyJson, r.Generation, r.ScaleDownAt);
 
     private async Task KeepStableAsync(DeployTarget t, CancellationToken ct)
     {

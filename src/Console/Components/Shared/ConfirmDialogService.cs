@@ -6,7 +6,7 @@ namespace OpsConsole.Console.Components.Shared;
 public static class ConfirmDialogService
 {
     /// <summary>True when the person confirmed; false when they cancelled or closed the dialog.</summary>
-    public static async Task<bool> ConfirmAsync(this IDialogService dialogs, string title, string message, string confirmText, Color colour)
+    public static async Task<bool> ConfirmAsync(this IDialogService dialogs, string title, string message, string confirmText, Color colour = Color.Primary)
     {
         var parameters = new DialogParameters<ConfirmDialog>
         {

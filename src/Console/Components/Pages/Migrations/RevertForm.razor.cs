@@ -40,16 +40,9 @@ public partial class RevertForm
         var what = _toChange
             ? $"every change applied after {_to} ({_to} stays applied)"
             : _count == 1 ? "the last applied change" : $"the last {_count} applied changes";
-        var parameters = new DialogParameters<ConfirmDialog>
-        {
-            { x => x.Message, $"This undoes {what} on {Row.Target}{(Row.RequiresApproval ? " once a second ReleaseManager approved it" : "")}." },
-            { x => x.ConfirmText, "Request revert" },
-            { x => x.Colour, Color.Warning },
-        };
-        var dialog = await Dialogs.ShowAsync<ConfirmDialog>($"Revert {Row.Service} in {Row.Environment}?", parameters,
-            new DialogOptions { MaxWidth = MaxWidth.Small, FullWidth = true, CloseOnEscapeKey = true });
-        var result = await dialog.Result;
-        if (result is null || result.Canceled) return;
+        if (!await Dialogs.ConfirmAsync($"Revert {Row.Service} in {Row.Environment}?",
+                $"This undoes {what} on {Row.Target}{(Row.RequiresApproval ? " once a second ReleaseManager approved it" : "")}.", "Request revert", Color.Warning))
+            return;
         await OnSubmit.InvokeAsync(_toChange ? new Choice(null, _to) : new Choice(_count, null));
     }
 }
