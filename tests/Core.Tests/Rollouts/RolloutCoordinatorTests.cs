@@ -29,7 +29,21 @@ public sealed class RolloutCoordinatorTests
         public Task<MetricValue> MeasureAsync(AnalysisMetric metric, ServiceEnvironment target, string revision, CancellationToken ct) => Task.FromResult(MetricValue.Of(Value));
     }
 
-    private async Task<(TestStore Store, InMemoryClusterAdapter Cluster, HealthyMetrics Metrics)> SetUpAsync()
+    /// <summary>Refuses any save that writes the rollout of one target, as a store that rejects that row would.</summary>
+    private sealed class RefuseRolloutSave(string service, string environment) : Microsoft.EntityFrameworkCore.Diagnostics.SaveChangesInterceptor
+    {
+        public bool Armed { get; set; }
+
+        public override ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int>> SavingChangesAsync(
+            Microsoft.EntityFrameworkCore.Diagnostics.DbContextEventData eventData, Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult<int> result, CancellationToken ct = default)
+        {
+            if (Armed && eventData.Context!.ChangeTracker.Entries<Rollout>().Any(e => e.State == EntityState.Modified && e.Entity.Service == service && e.Entity.Environment == environment))
+                throw new DbUpdateException($"The store refused the rollout of {service}/{environment}.");
+            return base.SavingChangesAsync(eventData, result, ct);
+        }
+    }
+
+    private async Task<(TestStore Store, InMemoryClusterAdapter Cluster, HealthyMetrics Metrics)> SetUpAsync(Action<IServiceCollection>? configure = null)
     {
         var cluster = new InMemoryClusterAdapter(_clock);
         var metrics = new HealthyMetrics();
@@ -40,6 +54,7 @@ public sealed class RolloutCoordinatorTests
             s.AddSingleton<IMetricProvider>(metrics);
             s.AddRolloutEngine();
             s.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext());
+            configure?.Invoke(s);
         });
         await using var db = store.NewContext();
         await DemoSeed.EnsureAsync(db, demo: true, _clock.GetUtcNow().UtcDateTime);
@@ -155,5 +170,32 @@ public sealed class RolloutCoordinatorTests
         Assert.Equal("olga", audit.Actor);
         var rollback = await db.OutboxEvents.SingleAsync(e => e.Type == EventTypes.RollbackExecuted);
         Assert.Contains("\"trigger\":\"manual\"", rollback.CloudEventJson);
+    }
+
+    [Fact]
+    public async Task A_rollout_whose_save_fails_holds_back_no_other_rollout_ticked_in_the_same_pass()
+    {
+        var refuse = new RefuseRolloutSave("checkout", "prod");
+        var (store, _, _) = await SetUpAsync(s => s.ConfigureDbContext<OpsDbContext>(o => o.AddInterceptors(refuse)));
+        await using var _s = store;
+        var reconciler = store.Services.GetRequiredService<RolloutReconciler>();
+        Assert.True(reconciler.CommitPerBatch);
+        await reconciler.ReconcileOnceAsync(CancellationToken.None);
+        var steps = """{"canary":{"steps":[{"setWeight":20},{"setWeight":50},{"setWeight":100}]}}""";
+        var stuck = await StartAsync(store, "checkout", "prod", strategy: steps);
+        var others = new[] { await StartAsync(store, "checkout", "staging", strategy: steps), await StartAsync(store, "catalog", "prod", strategy: steps) };
+        refuse.Armed = true;
+
+        for (var i = 0; i < 10; i++) { await reconciler.ReconcileOnceAsync(CancellationToken.None); _clock.Advance(TimeSpan.FromSeconds(1)); }
+
+        await using var db = store.NewContext();
+        foreach (var other in others)
+            Assert.Equal(RolloutPhase.Healthy, (await db.Rollouts.SingleAsync(r => r.Id == other.Id)).Phase);
+        var held = await db.Rollouts.SingleAsync(r => r.Id == stuck.Id);
+        Assert.Equal(0, held.CurrentStepIndex);
+        Assert.Equal(0, held.Generation - stuck.Generation);
+        // Nothing of the refused ticks was written: no step event, no audit entry for it.
+        Assert.False(await db.OutboxEvents.AnyAsync(e => e.Subject == "checkout/prod" && e.Type != EventTypes.DeployStarted));
+        Assert.True((await AuditTrail.VerifyAsync(db)).IsIntact);
     }
 }
