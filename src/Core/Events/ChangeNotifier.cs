@@ -12,43 +12,18 @@ namespace OpsConsole.Core.Events;
 public class ChangeNotifier<TChange>(ILogger? logger = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
-    private readonly Lock _gate = new();
-    private Action<TChange>[] _subscribers = [];
+    private readonly SubscriberList<Action<TChange>> _subscribers = new();
 
-    public int SubscriberCount => _subscribers.Length;
+    public int SubscriberCount => _subscribers.Items.Count;
 
-    public IDisposable Subscribe(Action<TChange> onChange)
-    {
-        lock (_gate) _subscribers = [.. _subscribers, onChange];
-        return new Subscription(this, onChange);
-    }
+    public IDisposable Subscribe(Action<TChange> onChange) => _subscribers.Add(onChange);
 
     public void Publish(TChange change)
     {
-        // A copy-on-write array: publishing takes no lock and sees a stable list while views come and go.
-        foreach (var s in _subscribers)
+        foreach (var s in _subscribers.Items)
         {
             try { s(change); }
             catch (Exception ex) { _logger.LogWarning(ex, "A live view failed to take the change {Change}", change); }
-        }
-    }
-
-    private void Remove(Action<TChange> s)
-    {
-        lock (_gate)
-        {
-            var i = Array.IndexOf(_subscribers, s);
-            if (i >= 0) _subscribers = [.. _subscribers[..i], .. _subscribers[(i + 1)..]];
-        }
-    }
-
-    private sealed class Subscription(ChangeNotifier<TChange> owner, Action<TChange> s) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) owner.Remove(s);
         }
     }
 }
