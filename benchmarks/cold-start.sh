@@ -55,6 +55,8 @@ start_once() { # binaries-folder -> prints milliseconds to ready
   done
   t1=$(date +%s%N)
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+  # The console logs "Start-up: <phase> at <ms> ms" (from process start): keep them per build.
+  sed -n 's/.*Start-up: \(.*\) at \([0-9]*\) ms.*/\1\t\2/p' "$data.log" >>"$bin.phases"
   rm -rf "$data" "$data.log"
   echo $(( (t1 - t0) / 1000000 ))
 }
@@ -64,14 +66,25 @@ median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 
 echo "# cold start to /readyz, empty data folder, demo off; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_once "$work/candidate" >/dev/null # warm the disk cache and the runtime's files: later runs are comparable
+rm -f "$work/candidate.phases"
 : >"$work/cand.txt"; : >"$work/base.txt"
 for _ in $(seq "$runs"); do
   if [ -n "$base_ref" ]; then start_once "$work/base" >>"$work/base.txt"; fi
   start_once "$work/candidate" >>"$work/cand.txt"
 done
+phases() { # binaries-folder: median per phase over the runs, in start-up order
+  [ -s "$1.phases" ] || return 0
+  awk -F'\t' '{ if (!($1 in seen)) { seen[$1] = ++n; name[n] = $1 } v[$1] = v[$1] " " $2 }
+    END { for (i = 1; i <= n; i++) print name[i] "\t" v[name[i]] }' "$1.phases" |
+    while IFS=$'\t' read -r phase values; do
+      printf '  %-28s median %s ms\n' "$phase" "$(echo "$values" | tr ' ' '\n' | grep . | median)"
+    done
+}
 echo "candidate: $(stats <"$work/cand.txt")"
+phases "$work/candidate"
 if [ -n "$base_ref" ]; then
   echo "base ($base_ref): $(stats <"$work/base.txt")"
+  phases "$work/base"
   paste -d' ' "$work/cand.txt" "$work/base.txt" | awk '{print $1 / $2}' >"$work/ratios.txt"
   printf 'ratio candidate/base: %.2fx (of medians), per pair median %.2fx\n' \
     "$(echo "$(median <"$work/cand.txt") / $(median <"$work/base.txt")" | bc -l)" "$(median <"$work/ratios.txt")"

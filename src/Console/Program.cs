@@ -51,12 +51,17 @@ builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
+var startup = new StartupPhases(app.Logger);
+startup.Done("host built");
 
 await app.Services.MigrateStoreAsync();
+startup.Done("store migrated");
 await using (var scope = app.Services.CreateAsyncScope())
     await scope.ServiceProvider.GetRequiredService<FirstRun>().EnsureAsync(settings.AdminPassword, settings.AdminToken);
+startup.Done("first run checked");
 await app.Services.SeedDemoAsync(settings);
 app.Services.ScheduleRecurringJobs();
+startup.Done("seeded and jobs scheduled");
 
 app.UseConsoleEdge(security);
 app.UseCorrelationId();
@@ -107,6 +112,7 @@ app.MapAccountEndpoints();
 app.MapPageAckLinks();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
+app.Lifetime.ApplicationStarted.Register(() => startup.Done("started"));
 app.Lifetime.ApplicationStarted.Register(() =>
     app.Logger.LogInformation("OpsConsole is ready at {Urls} (data in {DataDir})", string.Join(", ", app.Urls), settings.DataDirectory));
 
