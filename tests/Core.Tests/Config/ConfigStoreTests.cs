@@ -44,7 +44,7 @@ public sealed class ConfigStoreTests
         Assert.DoesNotContain(Secret, (await db.ConfigEntries.SingleAsync(e => e.Key == "DB_PASSWORD")).Value);
         foreach (var e in await db.OutboxEvents.ToListAsync()) Assert.DoesNotContain(Secret, e.CloudEventJson);
         foreach (var a in await db.AuditEntries.ToListAsync()) Assert.DoesNotContain(Secret, $"{a.Before} {a.After} {a.Target}");
-        Assert.Equal(2, await db.OutboxEvents.CountAsync(e => e.Type == Events.EventTypes.ConfigChanged && e.Subject == "checkout/prod"));
+        Assert.Equal(2, await db.OutboxEvents.CountAsync(e => e.Type == OpsConsole.Core.Events.EventTypes.ConfigChanged && e.Subject == "checkout/prod"));
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public sealed class ConfigStoreTests
         Assert.DoesNotContain(Secret, bad.Message);
         await Assert.ThrowsAsync<InvalidInputException>(() => config.SetAsync(Manager, "checkout", "prod", "SNEAKY", "${secret:OTHER@1}", false));
         await Assert.ThrowsAsync<NotFoundException>(() => config.SetAsync(Manager, "checkout", "moon", "FEATURE", "x", false));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => config.SetAsync(OnCall, "checkout", "prod", "FEATURE", "x", false));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => config.SetAsync(Responder, "checkout", "prod", "FEATURE", "x", false));
         await Assert.ThrowsAsync<AccessDeniedException>(() => config.SetAsync(Ci, "checkout", "prod", "FEATURE", "x", false));
         await using var db = store.NewContext();
         Assert.Equal(0, await db.ConfigEntries.CountAsync());

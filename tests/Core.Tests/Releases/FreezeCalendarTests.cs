@@ -66,7 +66,7 @@ public sealed class FreezeCalendarTests
     [Fact]
     public void Occurrences_over_four_weeks_are_four_weekends()
     {
-        var list = FreezeSchedule.Occurrences(Weekend(), Utc("2026-11-23T00:00:00Z"), Utc("2026-12-21T00:00:00Z"));
+        var list = FreezeSchedule.Occurrences(Weekend(), Utc("2026-11-23T07:00:00Z"), Utc("2026-12-21T00:00:00Z"));
         Assert.Equal(4, list.Count);
         Assert.All(list, o => Assert.Equal(DayOfWeek.Friday, o.StartUtc.DayOfWeek));
         Assert.Equal(Utc("2026-12-18T15:00:00Z"), list[^1].StartUtc);
@@ -159,7 +159,7 @@ public sealed class FreezeCalendarTests
         var calendar = scope.ServiceProvider.GetRequiredService<FreezeCalendar>();
         var request = new FreezeWindowRequest("w", null, "prod", "FREQ=WEEKLY", new DateTime(2026, 1, 2, 16, 0, 0), 60, "UTC");
 
-        await Assert.ThrowsAsync<AccessDeniedException>(() => calendar.CreateAsync(OnCall, request));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => calendar.CreateAsync(Responder, request));
         await Assert.ThrowsAsync<AccessDeniedException>(() => calendar.CreateAsync(Ci, request));
         var w = await calendar.CreateAsync(Admin, request);
         await Assert.ThrowsAsync<AccessDeniedException>(() => calendar.DeleteAsync(Viewer, w.Id));

@@ -31,7 +31,7 @@ internal static class ReleaseFixture
     public static readonly Actor Manager = new("rita", new HashSet<string> { Roles.ReleaseManager }, "corr-rm");
     public static readonly Actor Admin = new("ada", new HashSet<string> { Roles.Admin }, "corr-admin");
     public static readonly Actor Viewer = new("vic", new HashSet<string> { Roles.Viewer }, "corr-v");
-    public static readonly Actor OnCall = new("olga", new HashSet<string> { Roles.OnCall }, "corr-oc");
+    public static readonly Actor Responder = new("olga", new HashSet<string> { Roles.OnCall }, "corr-oc");
 
     public static async Task<TestStore> CreateAsync(FakeTimeProvider clock, RecordingPromotions? promotions = null)
     {

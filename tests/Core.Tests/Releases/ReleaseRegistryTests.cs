@@ -88,7 +88,7 @@ public sealed class ReleaseRegistryTests
         var registry = scope.ServiceProvider.GetRequiredService<ReleaseRegistry>();
 
         await Assert.ThrowsAsync<AccessDeniedException>(() => registry.RegisterAsync(Viewer, Registration()));
-        await Assert.ThrowsAsync<AccessDeniedException>(() => registry.RegisterAsync(OnCall, Registration()));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => registry.RegisterAsync(Responder, Registration()));
         Assert.True((await registry.RegisterAsync(Manager, Registration("1.0.1"))).Created);
         Assert.True((await registry.RegisterAsync(Admin, Registration("1.0.2"))).Created);
         await Assert.ThrowsAsync<AccessDeniedException>(() => registry.ReportCheckAsync(Viewer, "checkout", "1.0.1", "unit", Utf8(PassingJUnit)));

@@ -72,7 +72,7 @@ public sealed class ServiceCatalogueTests
         await using var scope = store.Scope();
         var catalogue = scope.ServiceProvider.GetRequiredService<ServiceCatalogue>();
 
-        await Assert.ThrowsAsync<AccessDeniedException>(() => catalogue.SaveProfileAsync(OnCall, "checkout", new ServiceProfileRequest("team", null, null)));
+        await Assert.ThrowsAsync<AccessDeniedException>(() => catalogue.SaveProfileAsync(Responder, "checkout", new ServiceProfileRequest("team", null, null)));
         await Assert.ThrowsAsync<InvalidInputException>(() => catalogue.SaveProfileAsync(Manager, "checkout", new ServiceProfileRequest("team", "javascript:alert(1)", null)));
         await Assert.ThrowsAsync<NotFoundException>(() => catalogue.SaveProfileAsync(Manager, "unknown", new ServiceProfileRequest("team", null, null)));
         var saved = await catalogue.SaveProfileAsync(Manager, "checkout", new ServiceProfileRequest("payments-team", "https://git.example.test/shop/checkout", ["high-error-rate", "high-error-rate"]));
