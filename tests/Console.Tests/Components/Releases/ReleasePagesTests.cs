@@ -43,6 +43,8 @@ public sealed class ReleasePagesTests : ComponentContext
             .GetAwaiter().GetResult();
         var config = scope.ServiceProvider.GetRequiredService<ConfigStore>();
         config.SetAsync(Manager, "checkout", "prod", "API_KEY", Secret, secret: true).GetAwaiter().GetResult();
+        // The page opens on the first environment (dev).
+        config.SetAsync(Manager, "checkout", "dev", "API_KEY", Secret, secret: true).GetAwaiter().GetResult();
         config.SetAsync(Manager, "checkout", "prod", "LOG_LEVEL", "info", secret: false).GetAwaiter().GetResult();
         config.SetAsync(Manager, "checkout", "staging", "LOG_LEVEL", "debug", secret: false).GetAwaiter().GetResult();
     }
@@ -84,7 +86,7 @@ public sealed class ReleasePagesTests : ComponentContext
     {
         SignIn("vera", Roles.Viewer);
         var cut = Render<ConfigPage>();
-        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-testid=config-value]")));
+        cut.WaitForAssertion(() => Assert.Contains("•••• set at", cut.Find("[data-testid=config-value]").TextContent, StringComparison.Ordinal));
         Assert.DoesNotContain(Secret, cut.Markup, StringComparison.Ordinal);
         Assert.Empty(cut.FindAll("[data-testid=config-form]"));
         Assert.Empty(cut.FindAll("[data-testid=delete-config]"));
@@ -108,11 +110,11 @@ public sealed class ReleasePagesTests : ComponentContext
     }
 
     [Fact]
-    public void The_freeze_calendar_lists_the_coming_weekends_and_a_bad_rule_shows_why()
+    public async Task The_freeze_calendar_lists_the_coming_weekends_and_a_bad_rule_shows_why()
     {
-        using (var scope = Services.CreateScope())
-            scope.ServiceProvider.GetRequiredService<FreezeCalendar>().CreateAsync(Manager,
-                new FreezeWindowRequest("Weekend freeze", null, "prod", "FREQ=WEEKLY;BYDAY=FR", new DateTime(2026, 1, 2, 16, 0, 0), 3840, "Europe/Berlin")).GetAwaiter().GetResult();
+        await using (var scope = Services.CreateAsyncScope())
+            await scope.ServiceProvider.GetRequiredService<FreezeCalendar>().CreateAsync(Manager,
+                new FreezeWindowRequest("Weekend freeze", null, "prod", "FREQ=WEEKLY;BYDAY=FR", new DateTime(2026, 1, 2, 16, 0, 0), 3840, "Europe/Berlin"));
         SignIn("rita", Roles.ReleaseManager);
         var cut = Render<FreezeCalendarPage>();
         cut.WaitForAssertion(() => Assert.InRange(cut.FindAll("[data-testid=occurrence]").Count, 4, 5));
@@ -122,8 +124,8 @@ public sealed class ReleasePagesTests : ComponentContext
         cut.Find("[data-testid=freeze-rrule] input, input[data-testid=freeze-rrule]").Change("FREQ=SOMETIMES");
         cut.Find("[data-testid=create-freeze]").Click();
         cut.WaitForAssertion(() => Assert.Contains("does not parse", cut.Find("[data-testid=action-error]").TextContent, StringComparison.Ordinal));
-        using var db = NewDb();
-        Assert.Equal(1, db.FreezeWindows.Count());
+        await using var db = NewDb();
+        Assert.Equal(1, await db.FreezeWindows.CountAsync());
     }
 
     [Fact]

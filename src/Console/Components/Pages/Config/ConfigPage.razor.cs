@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Config;
 using OpsConsole.Core.Rollouts;
