@@ -57,8 +57,7 @@ public static class ReleasesApi
         ci.MapPost("/{service}/{version}/checks", ReportCheck).WithName("ReportReleaseChecks")
             .WithSummary("Report test results as JUnit XML under a check name (?name=unit)")
             .WithDescription($"The body is the JUnit XML report (testsuites or testsuite root), at most {JUnitReport.MaxBytes} bytes. Counts come from the testcase elements. " +
-                             "A later report under the same name replaces the earlier one. 400 for a malformed report or one with a DTD, 413 for one over the limit; nothing is saved then.")
-            .Accepts<string>("application/xml", "text/xml")
+                             "Any content type is read as XML (curl --data-binary sends form encoding). A later report under the same name replaces the earlier one. 400 for a malformed report or one with a DTD, 413 for one over the limit; nothing is saved then.")
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(JUnitReport.MaxBytes + 1024))
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(413);
         ci.MapGet("/{service}/{version}/timeline", Timeline).WithName("GetReleaseTimeline").WithSummary("The release's events: registered, checks, promotions, deploys");
