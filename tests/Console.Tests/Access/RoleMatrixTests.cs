@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpsConsole.Console.Hosting;
 using OpsConsole.Console.Tests.Migrations;
 using OpsConsole.Console.Tests.OnCall;
+using OpsConsole.Console.Tests.Releases;
 using OpsConsole.Console.Tests.Rollouts;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
@@ -78,6 +79,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     private static readonly string[] AdminOnly = [Roles.Admin];
     private static readonly string[] RolloutActors = [Roles.OnCall, Roles.ReleaseManager];
     private static readonly string[] ReleaseManagers = [Roles.ReleaseManager];
+    private static readonly string[] ReleaseWriters = [Roles.ReleaseManager, Roles.Admin];
     private static readonly string[] IncidentManagers = [Roles.OnCall, Roles.Admin];
 
     /// <summary>A fresh SEV2 incident opened by the admin, for a route that changes one.</summary>
@@ -302,6 +304,28 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["POST /api/v1/runbook-runs/{id}/steps/{number}/skip"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await MatrixRunAsync(f)}/steps/1/skip", RunbookEditors, HttpStatusCode.OK),
         ["POST /api/v1/runbook-runs/{id}/steps/{number}/note"] = R("POST", async (f, _) => $"/api/v1/runbook-runs/{await MatrixRunAsync(f)}/steps/1/note", RunbookEditors, HttpStatusCode.OK,
             _ => new { note = "matrix" }),
+        ["POST /api/v1/releases"] = R("POST", "/api/v1/releases", ReleaseWriters, HttpStatusCode.Created, _ => ReleasesMatrix.Registration(ReleasesMatrix.Fresh("m"))),
+        ["GET /api/v1/releases"] = R("GET", "/api/v1/releases?service=matrix", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/releases/{service}/{version}"] = R("GET", async (f, _) => $"/api/v1/releases/matrix/{await ReleasesMatrix.ReleaseAsync(f.Factory)}", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/releases/{service}/{version}/timeline"] = R("GET", async (f, _) => $"/api/v1/releases/matrix/{await ReleasesMatrix.ReleaseAsync(f.Factory)}/timeline", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/releases/{service}/{version}/checks"] = R("POST", async (f, _) => $"/api/v1/releases/matrix/{await ReleasesMatrix.ReleaseAsync(f.Factory)}/checks?name=unit",
+            ReleaseWriters, HttpStatusCode.OK, _ => ReleasesMatrix.JUnit),
+        ["GET /api/v1/services/{service}/pipeline"] = R("GET", "/api/v1/services/matrix/pipeline", Everyone, HttpStatusCode.OK),
+        ["PUT /api/v1/services/{service}/pipeline"] = R("PUT", "/api/v1/services/matrix/pipeline", ReleaseWriters, HttpStatusCode.OK,
+            _ => new { stages = new[] { new { environment = "dev" } } }),
+        ["GET /api/v1/services/{service}/profile"] = R("GET", async (f, _) => $"/api/v1/services/{await ReleasesMatrix.ProfileAsync(f.Factory)}/profile", Everyone, HttpStatusCode.OK),
+        ["PUT /api/v1/services/{service}/profile"] = R("PUT", "/api/v1/services/matrix/profile", ReleaseWriters, HttpStatusCode.OK, role => new { owner = role }),
+        ["GET /api/v1/freezes"] = R("GET", "/api/v1/freezes", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/freezes"] = R("POST", "/api/v1/freezes", ReleaseWriters, HttpStatusCode.Created, _ => ReleasesMatrix.Freeze()),
+        ["DELETE /api/v1/freezes/{id}"] = R("DELETE", async (f, _) => $"/api/v1/freezes/{await ReleasesMatrix.FreezeAsync(f.Factory)}", ReleaseWriters, HttpStatusCode.NoContent),
+        ["GET /api/v1/freezes/state"] = R("GET", "/api/v1/freezes/state?service=matrix&environment=dev", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/freezes/occurrences"] = R("GET", "/api/v1/freezes/occurrences", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/config/diff"] = R("GET", "/api/v1/config/diff?service=matrix&from=dev&to=dev", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/config/{service}/{environment}"] = R("GET", "/api/v1/config/matrix/dev", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/config/{service}/{environment}/snapshot"] = R("GET", "/api/v1/config/matrix/dev/snapshot", Everyone, HttpStatusCode.OK),
+        ["PUT /api/v1/config/{service}/{environment}/{key}"] = R("PUT", "/api/v1/config/matrix/dev/MATRIX_FLAG", ReleaseWriters, HttpStatusCode.OK, role => new { value = role }),
+        ["DELETE /api/v1/config/{service}/{environment}/{key}"] = R("DELETE", async (f, _) => $"/api/v1/config/matrix/dev/{await ReleasesMatrix.ConfigKeyAsync(f.Factory)}",
+            ReleaseWriters, HttpStatusCode.NoContent),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
