@@ -1643,6 +1643,9 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.Property<int>("TemplateVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("VerdictJson")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RolloutId");
@@ -1695,6 +1698,9 @@ namespace OpsConsole.Core.Persistence.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("AttemptStartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaselineRevision")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("CanaryWeight")
