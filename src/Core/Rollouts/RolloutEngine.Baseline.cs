@@ -16,6 +16,10 @@ public sealed partial class RolloutEngine
     private bool IsJudgedStep(Rollout r) =>
         r.Strategy.Canary is { } c && r.CurrentStepIndex < c.Steps.Count && c.Steps[r.CurrentStepIndex] is AnalysisStep a && JudgeRun.IsJudged(_templates.Find(a.Template));
 
+    /// <summary>The step's analysis already decided (e.g. inconclusive, waiting for a person): no baseline is needed any more.</summary>
+    private static bool StepRunDecided(Rollout r, string template) =>
+        r.AnalysisRuns.Any(a => a.Kind == AnalysisRunKind.Step && a.StepIndex == r.CurrentStepIndex && a.TemplateName == template && a.StartedAt >= r.StepStartedAt && a.Phase != Analysis.AnalysisPhase.Running);
+
     public static RevisionSpec BaselineSpec(Rollout r, int instances)
     {
         var config = r.StableConfig.ToDictionary(kv => kv.Key, kv => kv.Value);

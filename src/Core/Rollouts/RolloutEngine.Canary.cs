@@ -55,7 +55,7 @@ public sealed partial class RolloutEngine
                 case AnalysisStep a:
                     {
                         string? baseline = null;
-                        if (IsJudgedStep(r) && (baseline = await EnsureBaselineAsync(r, revision, ct)) is null) return;
+                        if (IsJudgedStep(r) && !StepRunDecided(r, a.Template) && (baseline = await EnsureBaselineAsync(r, revision, ct)) is null) return;
                         var run = EnsureRun(r, a.Template, AnalysisRunKind.Step, r.CurrentStepIndex, now);
                         var phase = await _analysis.TickAsync(run, r.Target, r.Revision, ct, baseline);
                         if (phase == AnalysisPhase.Running)
