@@ -4,6 +4,7 @@ using OpsConsole.Console.Components.Pages.Rollouts;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Demo;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Rollouts;
 using OpsConsole.Core.Rollouts.Analysis;
 using OpsConsole.Core.Rollouts.Judge;
