@@ -80,17 +80,19 @@ public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock)
 
     private static MetricVerdict JudgeLatency(JudgeSpec spec, JudgedMetric m, IReadOnlyList<RequestSample> c, IReadOnlyList<RequestSample> b, bool deadline, TimeSpan elapsed)
     {
-        var (cs, cOut) = Outliers.Clean(c.Select(s => s.LatencyMs), spec.OutlierFactor);
-        var (bs, bOut) = Outliers.Clean(b.Select(s => s.LatencyMs), spec.OutlierFactor);
+        // One fixed-sample test: the first `Samples` requests of each side, so looking again every tick
+        // (while the sequential test still decides) repeats the same answer instead of testing anew.
+        var (cs, cOut) = Outliers.Clean(c.Take(spec.Samples).Select(s => s.LatencyMs), spec.OutlierFactor);
+        var (bs, bOut) = Outliers.Clean(b.Take(spec.Samples).Select(s => s.LatencyMs), spec.OutlierFactor);
         var v = new MetricVerdict
         {
             Name = m.Name, Quantity = m.Quantity, Group = m.GroupName, Weight = m.Weight, Critical = m.IsCritical, Test = "Mann-Whitney U, Hodges-Lehmann shift",
             CanarySamples = cs.Count, BaselineSamples = bs.Count, CanaryOutliers = cOut, BaselineOutliers = bOut, Tolerance = m.Tolerance,
             CanaryBox = BoxStats.Of(cs), BaselineBox = BoxStats.Of(bs), Class = MetricClass.Pending, Sentence = "",
         };
-        var enough = cs.Count >= spec.Samples && bs.Count >= spec.Samples;
+        var enough = c.Count >= spec.Samples && b.Count >= spec.Samples;
         if (!enough && !deadline)
-            return v with { Sentence = $"{m.Name}: {cs.Count} canary and {bs.Count} baseline requests so far; the test runs at {spec.Samples} each." };
+            return v with { Sentence = $"{m.Name}: {c.Count} canary and {b.Count} baseline requests so far; the test runs at {spec.Samples} each." };
         if (cs.Count < spec.MinSamples || bs.Count < spec.MinSamples)
             return v with
             {

@@ -100,6 +100,18 @@ public sealed class CanaryJudgeTests
     }
 
     [Fact]
+    public void The_latency_test_is_one_fixed_sample_test_however_often_the_judge_looks()
+    {
+        var canary = Latencies(15, 400, 10);
+        var baseline = Latencies(16, 400, 10);
+        var early = CanaryJudge.Evaluate(Spec, "c", "b", canary[..120], baseline[..130], TimeSpan.FromSeconds(6), At).Metrics[0];
+        var later = CanaryJudge.Evaluate(Spec, "c", "b", canary, baseline, TimeSpan.FromSeconds(20), At).Metrics[0];
+        Assert.Equal(Spec.Samples, early.CanarySamples + early.CanaryOutliers);
+        Assert.Equal(early.U, later.U);
+        Assert.Equal(early.P, later.P);
+    }
+
+    [Fact]
     public void A_verdict_survives_its_JSON()
     {
         var v = CanaryJudge.Evaluate(Spec, "1.1.0", "1.0.0-base", Latencies(1, 150, 13), Latencies(2, 150, 10), TimeSpan.FromSeconds(10), At);
