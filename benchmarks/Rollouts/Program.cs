@@ -14,12 +14,13 @@ using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
 using OpsConsole.Core.Rollouts.Analysis;
 
-// Usage: RolloutBenchmarks [detect|scale|ingress|all]
+// Usage: RolloutBenchmarks [detect|scale|ingress|all] or RolloutBenchmarks judge [healthy runs]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.FirstOrDefault() ?? "all";
 if (which is "detect" or "all") await Detection.RunAsync();
 if (which is "scale" or "all") await ReconcilerScale.RunAsync();
 if (which is "ingress" or "all") await IngressOverhead.RunAsync();
+if (which is "judge") await JudgeBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
 
 /// <summary>A store + reconciler over a cluster, as the console wires them.</summary>
 sealed class Bench : IAsyncDisposable
@@ -73,6 +74,12 @@ sealed class Bench : IAsyncDisposable
         await using var scope = _sp.CreateAsyncScope();
         return (await scope.ServiceProvider.GetRequiredService<RolloutCoordinator>()
             .StartAsync(Person, t.Service, t.Environment, version, JsonDocument.Parse(strategy).RootElement, config)).Id;
+    }
+
+    public async Task ActAsync(Guid id, RolloutAction action)
+    {
+        await using var scope = _sp.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<RolloutCoordinator>().ActAsync(Person, id, action);
     }
 
     public async ValueTask DisposeAsync()

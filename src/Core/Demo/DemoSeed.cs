@@ -17,9 +17,10 @@ public static class DemoSeed
 
     public static async Task EnsureAsync(OpsDbContext db, bool demo, DateTime now, CancellationToken ct = default)
     {
-        if (!await db.AnalysisTemplates.AnyAsync(ct))
+        // Each built-in template once: a console seeded before a template existed gains it.
+        var have = await db.AnalysisTemplates.Select(t => t.Name).Distinct().ToListAsync(ct);
         {
-            foreach (var t in DemoTemplates.All)
+            foreach (var t in DemoTemplates.All.Where(t => !have.Contains(t.Name)))
                 db.AnalysisTemplates.Add(new StoredAnalysisTemplate
                 {
                     Name = t.Name, Version = 1, Json = System.Text.Json.JsonSerializer.Serialize(t), CreatedBy = "system", CreatedAt = now,
@@ -27,7 +28,7 @@ public static class DemoSeed
         }
         if (demo && !await db.DeployTargets.AnyAsync(ct))
         {
-            var strategy = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate).ToJson();
+            var strategy = RolloutStrategy.DemoCanary(DemoTemplates.ErrorRate, DemoTemplates.Judge).ToJson();
             foreach (var service in Services)
                 foreach (var environment in Environments)
                     db.DeployTargets.Add(new DeployTarget

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Rollouts.Analysis;
+using OpsConsole.Core.Rollouts.Judge;
 
 namespace OpsConsole.Core.Rollouts;
 
@@ -9,7 +10,7 @@ namespace OpsConsole.Core.Rollouts;
 /// Advances an <see cref="AnalysisRun"/>: takes each metric's due measurements, stores them, and
 /// decides the run's phase. Idempotent per tick: a measurement is due only once per interval.
 /// </summary>
-public sealed class AnalysisRunner(IMetricProvider metrics, TimeProvider clock)
+public sealed class AnalysisRunner(IMetricProvider metrics, TimeProvider clock, CanaryJudge? judge = null)
 {
     public static AnalysisRun Start(Rollout rollout, AnalysisTemplate template, AnalysisRunKind kind, int? stepIndex, DateTime now) => new()
     {
@@ -24,8 +25,8 @@ public sealed class AnalysisRunner(IMetricProvider metrics, TimeProvider clock)
 
     public static AnalysisTemplate TemplateOf(AnalysisRun run) => JsonSerializer.Deserialize<AnalysisTemplate>(run.TemplateJson)!;
 
-    /// <summary>Takes the measurements that are due and returns the run's phase after them.</summary>
-    public async Task<AnalysisPhase> TickAsync(AnalysisRun run, ServiceEnvironment target, string revision, CancellationToken ct)
+    /// <summary>Takes the measurements that are due and returns the run's phase after them (<paramref name="baseline"/>: the revision a judge compares with).</summary>
+    public async Task<AnalysisPhase> TickAsync(AnalysisRun run, ServiceEnvironment target, string revision, CancellationToken ct, string? baseline = null)
     {
         if (run.Phase != AnalysisPhase.Running) return run.Phase;
         var compiled = TemplateOf(run).Compile();
@@ -34,6 +35,12 @@ public sealed class AnalysisRunner(IMetricProvider metrics, TimeProvider clock)
         foreach (var metric in compiled.Metrics)
         {
             var m = metric.Metric;
+            if (m.Source == MetricSource.Judge)
+            {
+                var judged = run.Measurements.Where(x => x.Metric == m.Name).OrderBy(x => x.At).ToList();
+                phases.Add((m, await JudgeRun.TickAsync(judge, run, m, target, revision, baseline, now, () => IsDue(run, m, judged, now), ct)));
+                continue;
+            }
             var taken = run.Measurements.Where(x => x.Metric == m.Name).OrderBy(x => x.At).ToList();
             var phase = AnalysisVerdict.ForMetric(m, taken.Select(ToMeasurement).ToList());
             if (phase == AnalysisPhase.Running && IsDue(run, m, taken, now))
@@ -71,8 +78,8 @@ public sealed class AnalysisRunner(IMetricProvider metrics, TimeProvider clock)
         if (now < run.StartedAt + m.InitialDelay) return false;
         // The first measurement waits one interval so it covers a full window of traffic.
         var last = taken.Count == 0 ? run.StartedAt + m.InitialDelay : taken[^1].At;
-        // A template stored before the limits existed still measures at most once a second.
-        return now >= last + (m.Interval < AnalysisTemplate.MinInterval ? AnalysisTemplate.MinInterval : m.Interval);
+        // A template stored before the limits existed still measures at most once a second (the judge reads memory: as often as it says).
+        return now >= last + (m.Interval < AnalysisTemplate.MinInterval && m.Source != MetricSource.Judge ? AnalysisTemplate.MinInterval : m.Interval);
     }
 
     private static AnalysisMeasurement Judge(CompiledMetric metric, MetricValue value, DateTime now)
@@ -97,6 +104,9 @@ public sealed class AnalysisRunner(IMetricProvider metrics, TimeProvider clock)
     {
         var decisive = phases.FirstOrDefault(p => !p.Metric.DryRun && p.Phase is AnalysisPhase.Failed or AnalysisPhase.Error or AnalysisPhase.Inconclusive);
         if (decisive.Metric is null) return null;
+        if (decisive.Metric.Source == MetricSource.Judge)
+            return $"Judge '{decisive.Metric.Name}' {decisive.Phase.ToString().ToLowerInvariant()}: " +
+                   (run.Measurements.Where(x => x.Metric == decisive.Metric.Name).OrderBy(x => x.At).LastOrDefault()?.Message ?? "no verdict.");
         var compiled = template.Metrics.First(c => c.Metric.Name == decisive.Metric.Name);
         var values = run.Measurements.Where(x => x.Metric == decisive.Metric.Name).OrderBy(x => x.At)
             .Select(x => x.Value is { } v ? v.ToString("0.####", CultureInfo.InvariantCulture) : x.Phase.ToString().ToLowerInvariant()).ToList();

@@ -24,6 +24,8 @@ public sealed class Rollout
     /// <summary>The revision that served before this rollout; traffic returns to it on abort.</summary>
     public string? StableRevision { get; set; }
     public string? StableVersion { get; set; }
+    /// <summary>A revision of the stable version started beside the canary while a judged analysis compares them; null otherwise.</summary>
+    public string? BaselineRevision { get; set; }
     public string StableConfigJson { get; set; } = "{}";
     public required string StrategyJson { get; set; }
 
@@ -74,7 +76,14 @@ public sealed class Rollout
         StableRevision is null || StableRevision == Revision ? new Dictionary<string, int> { [Revision] = 100 }
         : CanaryWeight >= 100 ? new Dictionary<string, int> { [Revision] = 100 }
         : CanaryWeight <= 0 ? new Dictionary<string, int> { [StableRevision] = 100 }
+        : BaselineRevision is { } baseline ? WithBaseline(baseline)
         : new Dictionary<string, int> { [StableRevision] = 100 - CanaryWeight, [Revision] = CanaryWeight };
+
+    private Dictionary<string, int> WithBaseline(string baseline)
+    {
+        var share = Math.Min(CanaryWeight, 100 - CanaryWeight);
+        return new Dictionary<string, int> { [StableRevision!] = 100 - CanaryWeight - share, [baseline] = share, [Revision] = CanaryWeight };
+    }
 
     // State changes. The engine and people's actions change a rollout only through these, so the
     // fields that belong together (phase, pause, message, step) never drift apart.
@@ -198,6 +207,8 @@ public sealed class AnalysisRun
     /// <summary>Which metric decided the outcome and why, when it did not succeed.</summary>
     public string? Message { get; set; }
     public List<AnalysisMeasurement> Measurements { get; set; } = [];
+    /// <summary>The canary judge's latest verdict (JSON of <see cref="Judge.JudgeVerdict"/>), when the run has a judge metric.</summary>
+    public string? VerdictJson { get; set; }
 }
 
 /// <summary>A stored measurement (the chart's points), with the thresholds in force.</summary>

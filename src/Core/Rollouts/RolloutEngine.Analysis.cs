@@ -22,6 +22,7 @@ public sealed partial class RolloutEngine
                 {
                     rolloutId = r.Id, service = r.Service, environment = r.Environment, version = r.Version,
                     analysisRunId = run.Id, template = run.TemplateName, phase = phase.ToString(), reason = run.Message,
+                    judgeVerdict = Judge.JudgeVerdict.FromJson(run.VerdictJson)?.Brief(),
                     measurements = run.Measurements.OrderBy(m => m.At).Select(m => new { m.Metric, m.At, m.Value, phase = m.Phase.ToString() }),
                 }));
                 if (AnalysisRunner.TemplateOf(run).OnFailure == FailurePolicy.Pause)

@@ -31,6 +31,7 @@ public sealed partial class RolloutEngine
                 return;
             }
             var step = canary.Steps[r.CurrentStepIndex];
+            if (!IsJudgedStep(r)) await EndBaselineAsync(r, ct);
             switch (step)
             {
                 case SetWeightStep w:
@@ -53,13 +54,16 @@ public sealed partial class RolloutEngine
                     break;
                 case AnalysisStep a:
                     {
+                        string? baseline = null;
+                        if (IsJudgedStep(r) && !StepRunDecided(r, a.Template) && (baseline = await EnsureBaselineAsync(r, revision, ct)) is null) return;
                         var run = EnsureRun(r, a.Template, AnalysisRunKind.Step, r.CurrentStepIndex, now);
-                        var phase = await _analysis.TickAsync(run, r.Target, r.Revision, ct);
+                        var phase = await _analysis.TickAsync(run, r.Target, r.Revision, ct, baseline);
                         if (phase == AnalysisPhase.Running)
                         {
-                            r.Message = $"Analysing with {a.Template}.";
+                            r.Message = baseline is null ? $"Analysing with {a.Template}." : $"Judging {r.Revision} against the baseline {baseline} with {a.Template}.";
                             return;
                         }
+                        await EndBaselineAsync(r, ct);
                         if (await OnAnalysisOutcomeAsync(r, run, phase, events, now, ct)) return;
                         break;
                     }

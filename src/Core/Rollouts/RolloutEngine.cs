@@ -72,7 +72,7 @@ public sealed partial class RolloutEngine(IClusterAdapter cluster, AnalysisRunne
     {
         if (r.StableRevision is null || r.StableRevision == r.Revision) return;
         var desired = r.CanaryWeight > 0 && revision.ReadyInstances > 0
-            ? TrafficSplit.Canary(r.StableRevision, r.Revision, Math.Min(100, r.CanaryWeight))
+            ? SplitFor(r, Math.Min(100, r.CanaryWeight))
             : TrafficSplit.AllTo(r.StableRevision);
         await _cluster.SetWeightsAsync(r.Target, desired, ct);
     }
@@ -90,16 +90,14 @@ public sealed partial class RolloutEngine(IClusterAdapter cluster, AnalysisRunne
 
     private async Task SetCanaryWeightAsync(Rollout r, int weight, CancellationToken ct)
     {
-        var split = r.StableRevision is null || r.StableRevision == r.Revision
-            ? TrafficSplit.AllTo(r.Revision)
-            : TrafficSplit.Canary(r.StableRevision, r.Revision, weight);
-        await _cluster.SetWeightsAsync(r.Target, split, ct);
+        await _cluster.SetWeightsAsync(r.Target, SplitFor(r, weight), ct);
         r.CanaryWeight = weight;
     }
 
     private async Task PromoteAsync(Rollout r, List<RolloutEvent> events, DateTime now, CancellationToken ct)
     {
         await SetCanaryWeightAsync(r, 100, ct);
+        await EndBaselineAsync(r, ct);
         await _cluster.SetHeaderRoutesAsync(r.Target, [], ct);
         var old = r.StableRevision;
         if (old is not null && old != r.Revision)
@@ -125,6 +123,7 @@ public sealed partial class RolloutEngine(IClusterAdapter cluster, AnalysisRunne
             await _cluster.SetHeaderRoutesAsync(r.Target, [], ct);
             await _cluster.ScaleRevisionAsync(r.Target, r.Revision, 0, ct);
         }
+        await EndBaselineAsync(r, ct, resplit: false);
         StopRuns(r, now, "The rollout was aborted.");
         r.Abort(reason, degraded, (by is null ? "Rolled back: " : $"Aborted by {by}: ") + reason, now);
         events.Add(new RolloutEvent(EventTypes.RollbackExecuted, new
@@ -132,6 +131,7 @@ public sealed partial class RolloutEngine(IClusterAdapter cluster, AnalysisRunne
             rolloutId = r.Id, service = r.Service, environment = r.Environment, version = r.Version,
             stableVersion = r.StableVersion, reason, trigger = by is null ? "automatic" : "manual", by,
             analysisRunId = failedRun?.Id, failingMetric = failedRun?.Message,
+            judgeVerdict = Judge.JudgeVerdict.FromJson(failedRun?.VerdictJson)?.Brief(),
         }));
         events.Add(new RolloutEvent(EventTypes.DeployCompleted, new
         {

@@ -100,7 +100,7 @@ public sealed class RolloutReconciler(
                 .Select(r => new Waiting(r.Id, r.Phase, r.PausedByUser, r.PromoteFullRequested, r.CurrentStepIndex, r.StepStartedAt, r.StrategyJson, r.Generation, r.ScaleDownAt))
                 .ToListAsync(ct);
         }
-        var engine = new RolloutEngine(cluster, new AnalysisRunner(metrics, clock), templates, clock);
+        var engine = new RolloutEngine(cluster, new AnalysisRunner(metrics, clock, new Judge.CanaryJudge(cluster, clock)), templates, clock);
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var gone in _ticked.Keys.Except(rollouts.Select(r => r.Id))) _ticked.TryRemove(gone, out _);
         foreach (var gone in _steps.Keys.Except(rollouts.Select(r => r.Id))) _steps.TryRemove(gone, out _);

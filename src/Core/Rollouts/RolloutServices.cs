@@ -21,7 +21,8 @@ public static class RolloutServices
             return new TemplateSnapshot(() => db.AnalysisTemplates.AsNoTracking().ToList());
         });
         services.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<Cluster.IClusterAdapter>(),
-            new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>()),
+            new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>(),
+                new Judge.CanaryJudge(sp.GetRequiredService<Cluster.IClusterAdapter>(), sp.GetRequiredService<TimeProvider>())),
             sp.GetRequiredService<IAnalysisTemplates>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<RolloutCoordinator>();
         services.AddScoped<Analysis.AnalysisTemplateLibrary>();

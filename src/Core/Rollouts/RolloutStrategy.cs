@@ -114,14 +114,16 @@ public sealed record RolloutStrategy(CanaryStrategy? Canary, BlueGreenStrategy? 
 
     /// <summary>
     /// The demo's default: a canary with analysis on the built-in error rate that finishes in well
-    /// under a minute when the new version is healthy.
+    /// under a minute when the new version is healthy; given a <paramref name="judge"/> template, a
+    /// judged step at 50% then compares the canary with a baseline of stable before full traffic.
     /// </summary>
-    public static RolloutStrategy DemoCanary(string template) => new(new CanaryStrategy(
+    public static RolloutStrategy DemoCanary(string template, string? judge = null) => new(new CanaryStrategy(
     [
         new SetWeightStep(20),
         new AnalysisStep(template),
         new SetWeightStep(50),
         new AnalysisStep(template),
+        .. (judge is null ? Array.Empty<CanaryStep>() : [new AnalysisStep(judge)]),
         new SetWeightStep(100),
     ], BackgroundAnalysis: null), null);
 

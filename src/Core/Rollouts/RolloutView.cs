@@ -22,7 +22,7 @@ public sealed record RolloutView(
 }
 
 public sealed record AnalysisRunView(Guid Id, [property: JsonConverter(typeof(JsonStringEnumConverter<AnalysisRunKind>))] AnalysisRunKind Kind, int? StepIndex, string Template, int TemplateVersion, string Phase, string? Message,
-    DateTime StartedAt, DateTime? CompletedAt, IReadOnlyList<MetricView> Metrics)
+    DateTime StartedAt, DateTime? CompletedAt, IReadOnlyList<MetricView> Metrics, bool HasVerdict = false)
 {
     public static AnalysisRunView From(AnalysisRun run)
     {
@@ -31,7 +31,8 @@ public sealed record AnalysisRunView(Guid Id, [property: JsonConverter(typeof(Js
             run.StartedAt, run.CompletedAt,
             template.Metrics.Select(m => new MetricView(m.Name, m.Source.ToString(), m.SuccessCondition, m.FailureCondition, m.DryRun,
                 run.Measurements.Where(x => x.Metric == m.Name).OrderBy(x => x.At)
-                    .Select(x => new MeasurementView(x.At, x.Value, x.Phase.ToString(), x.Message)).ToList())).ToList());
+                    .Select(x => new MeasurementView(x.At, x.Value, x.Phase.ToString(), x.Message)).ToList())).ToList(),
+            run.VerdictJson is not null);
     }
 }
 

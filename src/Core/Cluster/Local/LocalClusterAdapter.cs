@@ -18,7 +18,7 @@ namespace OpsConsole.Core.Cluster.Local;
 /// ingress. If the console dies without disposing, instances exit on their own when they notice
 /// (they watch the console's pid), and the next start reaps any that did not.
 /// </summary>
-public sealed partial class LocalClusterAdapter : IClusterAdapter, IAsyncDisposable, IDisposable
+public sealed partial class LocalClusterAdapter : IClusterAdapter, IRevisionSamples, IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan SupervisorTick = TimeSpan.FromMilliseconds(100);
 
@@ -238,6 +238,14 @@ public sealed partial class LocalClusterAdapter : IClusterAdapter, IAsyncDisposa
             traffic = _services.TryGetValue(target, out var service) && service.Revisions.TryGetValue(revision, out var runtime) ? runtime.Traffic : null;
         var now = _time.GetUtcNow();
         return Task.FromResult(traffic?.Read(now, window) ?? new RevisionMetrics(target, revision, now - window, now, 0, 0, null, null, null));
+    }
+
+    public IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since)
+    {
+        RevisionTraffic? traffic;
+        lock (_gate)
+            traffic = _services.TryGetValue(target, out var service) && service.Revisions.TryGetValue(revision, out var runtime) ? runtime.Traffic : null;
+        return traffic?.Samples.Since(since) ?? [];
     }
 
     public Task<ServiceState?> GetServiceAsync(ServiceEnvironment target, CancellationToken ct = default)

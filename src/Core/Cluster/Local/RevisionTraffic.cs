@@ -28,11 +28,15 @@ internal sealed class RevisionTraffic
     public long TotalRequests { get { lock (_gate) return _total; } }
     public long TotalErrors { get { lock (_gate) return _totalErrors; } }
 
+    /// <summary>The most recent requests one by one, for the canary judge's statistics.</summary>
+    public RequestSampleBuffer Samples { get; } = new();
+
     public void Record(DateTimeOffset at, int status, double latencyMs)
     {
         var second = at.ToUnixTimeSeconds();
         var bin = LatencyHistogram.BinOf(latencyMs);
         var error = status >= 500;
+        Samples.Add(new RequestSample(at, latencyMs, error));
         lock (_gate)
         {
             var bucket = _ring[(int)(second % _ring.Length)];

@@ -1790,6 +1790,9 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.Property<int>("TemplateVersion")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("VerdictJson")
+                        .HasColumnType("TEXT");
+
                     b.HasKey("Id");
 
                     b.HasIndex("RolloutId");
@@ -1842,6 +1845,9 @@ namespace OpsConsole.Core.Persistence.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<DateTime>("AttemptStartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("BaselineRevision")
                         .HasColumnType("TEXT");
 
                     b.Property<int>("CanaryWeight")

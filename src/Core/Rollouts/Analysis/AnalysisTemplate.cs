@@ -1,4 +1,5 @@
 using OpsConsole.Core.Domain;
+using OpsConsole.Core.Rollouts.Judge;
 
 namespace OpsConsole.Core.Rollouts.Analysis;
 
@@ -17,6 +18,8 @@ public enum MetricSource
     IngressLatencyP99Ms,
     /// <summary>GET a URL; the number at <see cref="AnalysisMetric.JsonPath"/> in its JSON answer is the result.</summary>
     HttpJson,
+    /// <summary>The canary judge: compares the canary with a baseline revision statistically (<see cref="AnalysisMetric.Judge"/>); canary steps only.</summary>
+    Judge,
 }
 
 /// <summary>
@@ -44,6 +47,8 @@ public sealed record AnalysisMetric
     public bool DryRun { get; init; }
     /// <summary>A measurement over fewer requests than this is inconclusive (ingress sources).</summary>
     public int MinimumRequests { get; init; } = 1;
+    /// <summary>The judge's settings when <see cref="Source"/> is <see cref="MetricSource.Judge"/> (null: the defaults).</summary>
+    public JudgeSpec? Judge { get; init; }
 }
 
 /// <summary>A reusable, versioned set of metrics a rollout step or a background analysis runs.</summary>
@@ -73,7 +78,8 @@ public sealed record AnalysisTemplate
         foreach (var (m, i) in Metrics.Select((m, i) => (m, i)))
         {
             var at = $"metrics[{i}]";
-            if (m.Interval < MinInterval || m.Interval > MaxInterval)
+            // The judge reads the ingress's in-memory samples, not the cluster or a URL: it may look more often.
+            if ((m.Interval < MinInterval && m.Source != MetricSource.Judge) || m.Interval > MaxInterval)
                 throw new InvalidInputException(at + ".interval", $"Metric '{m.Name}': the interval is 1s to 1h; {Durations.Format(m.Interval)} was given.");
             if (m.Count > MaxCount)
                 throw new InvalidInputException(at + ".count", $"Metric '{m.Name}': the count is at most {MaxCount} (0: until the analysis stops); {m.Count} was given.");
@@ -104,6 +110,12 @@ public sealed record AnalysisTemplate
                 if (!Uri.TryCreate(m.Url, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https"))
                     throw new InvalidInputException(at + ".url", "An HTTP metric needs an absolute http(s) URL.");
                 if (string.IsNullOrWhiteSpace(m.JsonPath)) throw new InvalidInputException(at + ".jsonPath", "An HTTP metric needs the JSON path of the number, e.g. $.errorRate.");
+            }
+            if (m.Source == MetricSource.Judge)
+            {
+                (m.Judge ?? new JudgeSpec()).Validate(at);
+                compiled.Add(new CompiledMetric(m, null, null));
+                continue;
             }
             if (m.SuccessCondition is null && m.FailureCondition is null)
                 throw new InvalidInputException(at, $"Metric '{m.Name}' needs a success condition, a failure condition, or both.");

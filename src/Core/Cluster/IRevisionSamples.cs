@@ -1,0 +1,15 @@
+namespace OpsConsole.Core.Cluster;
+
+/// <summary>One request the ingress forwarded to a revision: when it ended, how long it took, whether it was a 5xx.</summary>
+public readonly record struct RequestSample(DateTimeOffset At, double LatencyMs, bool Error);
+
+/// <summary>
+/// Per-request samples of a revision's traffic, for statistical comparisons (the canary judge).
+/// Optional beside <see cref="IClusterAdapter"/>: a cluster whose metrics are only aggregates does
+/// not offer it. Bounded: only the most recent requests of each revision are kept.
+/// </summary>
+public interface IRevisionSamples
+{
+    /// <summary>The kept requests of the revision that ended after <paramref name="since"/>, oldest first.</summary>
+    IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since);
+}
