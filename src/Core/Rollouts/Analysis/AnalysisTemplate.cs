@@ -17,6 +17,8 @@ public enum MetricSource
     IngressLatencyP99Ms,
     /// <summary>GET a URL; the number at <see cref="AnalysisMetric.JsonPath"/> in its JSON answer is the result.</summary>
     HttpJson,
+    /// <summary>An instant PromQL query (<see cref="AnalysisMetric.Query"/>) to the Prometheus the console is configured with.</summary>
+    Prometheus,
 }
 
 /// <summary>
@@ -32,6 +34,8 @@ public sealed record AnalysisMetric
     public MetricSource Source { get; init; } = MetricSource.IngressErrorRate;
     public string? Url { get; init; }
     public string? JsonPath { get; init; }
+    /// <summary>The PromQL of a <see cref="MetricSource.Prometheus"/> metric; may use {{service}}, {{environment}} and {{revision}}.</summary>
+    public string? Query { get; init; }
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(5);
     public int Count { get; init; } = 3;
     public TimeSpan InitialDelay { get; init; } = TimeSpan.Zero;
@@ -105,6 +109,7 @@ public sealed record AnalysisTemplate
                     throw new InvalidInputException(at + ".url", "An HTTP metric needs an absolute http(s) URL.");
                 if (string.IsNullOrWhiteSpace(m.JsonPath)) throw new InvalidInputException(at + ".jsonPath", "An HTTP metric needs the JSON path of the number, e.g. $.errorRate.");
             }
+            if (m.Source == MetricSource.Prometheus) Prometheus.PromQlTemplate.Check(m.Query, at + ".query");
             if (m.SuccessCondition is null && m.FailureCondition is null)
                 throw new InvalidInputException(at, $"Metric '{m.Name}' needs a success condition, a failure condition, or both.");
             compiled.Add(new CompiledMetric(m,
