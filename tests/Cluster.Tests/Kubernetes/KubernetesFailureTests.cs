@@ -63,6 +63,21 @@ public sealed class KubernetesFailureTests
     }
 
     [Fact]
+    public async Task The_fake_refuses_an_apply_with_a_stale_resourceVersion_as_the_API_server_does()
+    {
+        using var h = new KubernetesAdapterHarness();
+        await h.Adapter.DeployRevisionAsync(Target, new RevisionSpec("1.0.0"));
+        var name = KubernetesManifests.DeploymentName(Target, "1.0.0");
+        using var http = new HttpClient { BaseAddress = new Uri(h.Server.Url) };
+        using var stale = new StringContent($$$"""{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"{{{name}}}","resourceVersion":"1"},"spec":{"replicas":3}}""");
+        stale.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/apply-patch+yaml");
+        var response = await http.PatchAsync($"{Deployments}/{name}?fieldManager=other", stale);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("the object has been modified", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, (await h.Adapter.GetRevisionAsync(Target, "1.0.0"))!.DesiredInstances);
+    }
+
+    [Fact]
     public async Task An_environment_without_a_connection_is_refused()
     {
         using var h = new KubernetesAdapterHarness();
