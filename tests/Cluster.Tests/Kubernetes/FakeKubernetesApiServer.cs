@@ -262,7 +262,12 @@ public sealed class FakeKubernetesApiServer : IDisposable
 
     private static string? KindOf(string resource) => resource switch
     {
-        "configmaps" => "ConfigMap", "secrets" => "Secret", "services" => "Service", "deployments" => "Deployment", "httproutes" => "HTTPRoute", _ => null,
+        "configmaps" => "ConfigMap",
+        "secrets" => "Secret",
+        "services" => "Service",
+        "deployments" => "Deployment",
+        "httproutes" => "HTTPRoute",
+        _ => null,
     };
 
     private static string ApiVersion(string groupVersion) => groupVersion;
