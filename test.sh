@@ -19,6 +19,8 @@ need_pkg /usr/bin/chromium chromium
 need_pkg /usr/lib/postgresql/15/bin/initdb postgresql
 # Alerting tests compare routing with amtool and send alerts through a real Alertmanager.
 need_pkg /usr/bin/prometheus-alertmanager prometheus-alertmanager
+# Prometheus analysis tests query a real Prometheus scraping the local ingress's meters.
+need_pkg /usr/bin/prometheus prometheus
 # On-call email tests deliver to a real SMTP sink (Debian's aiosmtpd, run with Debian's python3).
 need_pkg /usr/lib/python3/dist-packages/aiosmtpd python3-aiosmtpd
 

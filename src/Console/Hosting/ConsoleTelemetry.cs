@@ -24,7 +24,7 @@ public static class ConsoleTelemetry
                 .AddSource(SourceName))
             // Process-level .NET runtime metrics come from the built-in System.Runtime meter (.NET 9+).
             .WithMetrics(m => m.AddAspNetCoreInstrumentation().AddMeter("System.Runtime")
-                .AddMeter(MeterName).AddPrometheusExporter());
+                .AddMeter(MeterName).AddMeter(Core.Cluster.Local.IngressTelemetry.MeterName).AddPrometheusExporter());
         builder.Logging.AddOpenTelemetry(o => { o.IncludeScopes = true; o.IncludeFormattedMessage = true; });
         if (!string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) otel.UseOtlpExporter();
         // Request-start lines carry the full URL, and a hub client in a browser sends its token as ?access_token=:

@@ -25,7 +25,7 @@ public static class EgressSetup
             throw new InvalidOperationException($"OPS_EGRESS_ALLOW: {e.Message} Write host or host:port entries separated by commas.", e);
         }
         services.AddSingleton(sp => new EgressPolicy(allow,
-            () => sp.GetService<IClusterAdapter>() is LocalClusterAdapter local ? local.IngressEndpoints : []));
+            () => sp.GetService<LocalClusterAdapter>() is { } local ? local.IngressEndpoints : []));
         services.AddEgressHttpClient(ClusterMetricProvider.HttpClientName, TimeSpan.FromSeconds(5));
         services.AddEgressHttpClient(WebhookSender.HttpClientName, TimeSpan.FromSeconds(10));
         return services;

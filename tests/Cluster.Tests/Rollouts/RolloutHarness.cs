@@ -26,7 +26,8 @@ public sealed class RolloutHarness : IAsyncDisposable
     private readonly ServiceProvider _services;
     private readonly bool _keepData;
 
-    public RolloutHarness(string? dataDirectory = null, bool keepData = false)
+    /// <param name="configure">Changes to the services after the console's wiring (e.g. a Prometheus analysis source).</param>
+    public RolloutHarness(string? dataDirectory = null, bool keepData = false, Action<IServiceCollection>? configure = null)
     {
         _keepData = keepData;
         DataDirectory = dataDirectory ?? Path.Combine(Path.GetTempPath(), "opsconsole-rollout-tests", Guid.NewGuid().ToString("N"));
@@ -45,6 +46,7 @@ public sealed class RolloutHarness : IAsyncDisposable
         s.AddSingleton(EventSource.ForInstance("it"));
         s.AddSingleton<EventOutbox>();
         s.AddRolloutEngine();
+        configure?.Invoke(s);
         _services = s.BuildServiceProvider();
         Traffic = new TrafficGenerator(Cluster.Adapter);
     }

@@ -18,8 +18,11 @@ public enum MetricSource
     IngressLatencyP99Ms,
     /// <summary>GET a URL; the number at <see cref="AnalysisMetric.JsonPath"/> in its JSON answer is the result.</summary>
     HttpJson,
+    // Stored templates keep the source as its number: new sources go at the end, numbered explicitly.
+    /// <summary>An instant PromQL query (<see cref="AnalysisMetric.Query"/>) to the Prometheus the console is configured with.</summary>
+    Prometheus = 6,
     /// <summary>The canary judge: compares the canary with a baseline revision statistically (<see cref="AnalysisMetric.Judge"/>); canary steps only.</summary>
-    Judge,
+    Judge = 7,
 }
 
 /// <summary>
@@ -35,6 +38,8 @@ public sealed record AnalysisMetric
     public MetricSource Source { get; init; } = MetricSource.IngressErrorRate;
     public string? Url { get; init; }
     public string? JsonPath { get; init; }
+    /// <summary>The PromQL of a <see cref="MetricSource.Prometheus"/> metric; may use {{service}}, {{environment}} and {{revision}}.</summary>
+    public string? Query { get; init; }
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(5);
     public int Count { get; init; } = 3;
     public TimeSpan InitialDelay { get; init; } = TimeSpan.Zero;
@@ -117,6 +122,7 @@ public sealed record AnalysisTemplate
                 compiled.Add(new CompiledMetric(m, null, null));
                 continue;
             }
+            if (m.Source == MetricSource.Prometheus) Prometheus.PromQlTemplate.Check(m.Query, at + ".query");
             if (m.SuccessCondition is null && m.FailureCondition is null)
                 throw new InvalidInputException(at, $"Metric '{m.Name}' needs a success condition, a failure condition, or both.");
             compiled.Add(new CompiledMetric(m,
