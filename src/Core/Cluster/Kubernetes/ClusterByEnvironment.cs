@@ -5,8 +5,16 @@ namespace OpsConsole.Core.Cluster.Kubernetes;
 /// every other environment to the embedded (local) cluster. This is how each environment picks its
 /// cluster (OPS_KUBERNETES_ENVIRONMENTS).
 /// </summary>
-public sealed class ClusterByEnvironment(IClusterAdapter embedded, KubernetesClusterAdapter kubernetes) : IClusterAdapter
+public sealed class ClusterByEnvironment(IClusterAdapter embedded, KubernetesClusterAdapter kubernetes) : IClusterAdapter, IRevisionSamples
 {
+    /// <summary>
+    /// Per-request samples for the canary judge where the environment's cluster keeps them (the local
+    /// one). A Kubernetes environment keeps none (its metrics come from Prometheus): the judge reports that as its error.
+    /// </summary>
+    public IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since) =>
+        For(target) is IRevisionSamples samples ? samples.SamplesSince(target, revision, since)
+            : throw new InvalidOperationException($"The {kubernetes.Kind} cluster of {target.Environment} keeps no per-request samples, which the judge compares; use threshold analysis there.");
+
     public string Kind => $"{embedded.Kind}+{kubernetes.Kind}";
 
     public IClusterAdapter Embedded => embedded;
