@@ -50,6 +50,9 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Releases.ReleaseCheck> ReleaseChecks => Set<Releases.ReleaseCheck>();
     public DbSet<Releases.ServiceProfile> ServiceProfiles => Set<Releases.ServiceProfile>();
     public DbSet<Releases.PipelineStage> PipelineStages => Set<Releases.PipelineStage>();
+    public DbSet<Promotions.Promotion> Promotions => Set<Promotions.Promotion>();
+    public DbSet<Promotions.PromotionApproval> PromotionApprovals => Set<Promotions.PromotionApproval>();
+    public DbSet<Promotions.ReleaseEnvironment> ReleaseEnvironments => Set<Promotions.ReleaseEnvironment>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
