@@ -17,3 +17,14 @@ public static class PromotionsSetup
         return services;
     }
 }
+
+public static class PromotionsDemo
+{
+    /// <summary>Seeds one promotion awaiting approval (demo only; needs the demo's pipelines and releases) and evaluates its gates.</summary>
+    public static async Task SeedDemoPromotionAsync(this IServiceProvider services, CancellationToken ct = default)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var id = await PromotionDemoSeed.EnsureAsync(scope.ServiceProvider.GetRequiredService<Core.Persistence.OpsDbContext>(), DateTime.UtcNow, ct);
+        if (id is { } seeded) await scope.ServiceProvider.GetRequiredService<PromotionDesk>().EvaluateAsync(seeded, ct);
+    }
+}
