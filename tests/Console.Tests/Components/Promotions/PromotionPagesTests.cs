@@ -145,7 +145,7 @@ public sealed class PromotionPagesTests : RolloutComponentContext
         Assert.Equal("true", item.QuerySelector("[data-testid=check][data-name=unit]")!.GetAttribute("data-passed"));
         Assert.Contains("No freeze", item.QuerySelector("[data-testid=freeze]")!.TextContent);
 
-        cut.Find("[data-testid=comment] input").Change("looks good");
+        cut.Find("input[data-testid=comment], [data-testid=comment] input").Change("looks good");
         cut.Find("[data-testid=approve]").Click();
         dialogs.WaitForAssertion(() => Assert.Contains("Approve the promotion of shop 1.1.0 to prod", dialogs.Find("[data-testid=confirm-dialog]").TextContent));
         await using (var db = NewDb())
