@@ -52,6 +52,9 @@ public sealed class PromotionTests(DemoConsoleBrowserFixture console)
         }
 
         await using var context = await console.NewContextAsync();
+        // The demo console runs real workloads beside the browser: the first page loads can be slow on a busy machine.
+        context.SetDefaultNavigationTimeout(60_000);
+        context.SetDefaultTimeout(30_000);
         var board = await context.NewPageAsync();
         await SignInAsync(board, ConsoleBrowserFixture.AdminUserName, ConsoleBrowserFixture.AdminPassword);
         await OpenAsync(board, "pipelines/payments");
@@ -80,6 +83,8 @@ public sealed class PromotionTests(DemoConsoleBrowserFixture console)
         await ScreenshotAsync(board, "pipeline-board-deploying.png");
         var running = board.Locator($"[data-testid=stage][data-environment=dev] [data-testid=release-card][data-version='{version}'][data-kind=running]");
         await Expect(running).ToHaveCountAsync(1, new LocatorAssertionsToHaveCountOptions { Timeout = 120_000 });
+        // The rollout ends first; the plan and then the promotion follow within seconds, and its card gives way to the running one.
+        await Expect(card).ToHaveCountAsync(0, new LocatorAssertionsToHaveCountOptions { Timeout = 60_000 });
         Assert.Equal("still-here", await board.EvaluateAsync<string>("() => window.e2eMarker"));
         await ScreenshotAsync(board, "pipeline-board.png");
 
@@ -87,5 +92,6 @@ public sealed class PromotionTests(DemoConsoleBrowserFixture console)
         var promotion = await api.GetFromJsonAsync<JsonElement>($"api/v1/promotions/{id}");
         Assert.Equal("Succeeded", promotion.GetProperty("status").GetString());
         Assert.Equal("admin", promotion.GetProperty("approvals")[0].GetProperty("by").GetString());
+        Assert.NotEqual(JsonValueKind.Null, promotion.GetProperty("rolloutId").ValueKind);
     }
 }
