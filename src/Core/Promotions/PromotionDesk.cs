@@ -28,6 +28,9 @@ public sealed class PromotionDesk(
     /// <summary>A promotion that claimed its deployment but has no plan after this long is failed (the claimer died).</summary>
     public static readonly TimeSpan PlanClaimTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long after its rollout ended a plan is left to its own watcher before a promotion moves it on.</summary>
+    public static readonly TimeSpan PlanNoticeGrace = TimeSpan.FromSeconds(5);
+
     public async Task<PromotionTicket> RequestAsync(Actor actor, string service, string version, string environment, CancellationToken ct = default)
     {
         actor.Require("request promotions", RequestRoles);
@@ -88,10 +91,28 @@ public sealed class PromotionDesk(
     }
 
     public Task<Promotion> ApproveAsync(Actor actor, Guid id, string? comment, CancellationToken ct = default) =>
-        DecideAsync(actor, id, ApprovalDecision.Approved, comment, ct);
+        RetryAsync(() => DecideAsync(actor, id, ApprovalDecision.Approved, comment, ct));
 
     public Task<Promotion> RejectAsync(Actor actor, Guid id, string? comment, CancellationToken ct = default) =>
-        DecideAsync(actor, id, ApprovalDecision.Rejected, comment, ct);
+        RetryAsync(() => DecideAsync(actor, id, ApprovalDecision.Rejected, comment, ct));
+
+    /// <summary>A decision that lost a race with an evaluation (nothing of it was saved) is applied again to the fresh state.</summary>
+    private async Task<Promotion> RetryAsync(Func<Task<Promotion>> attempt)
+    {
+        for (var i = 1; ; i++)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (ChangedMeanwhileException) when (i < 3)
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
+
+    private sealed class ChangedMeanwhileException(string message) : ConflictException(message);
 
     private async Task<Promotion> DecideAsync(Actor actor, Guid id, ApprovalDecision decision, string? comment, CancellationToken ct)
     {
@@ -136,7 +157,10 @@ public sealed class PromotionDesk(
     }
 
     /// <summary>Break-glass: an Admin lifts the freeze gate for this one promotion, with a written reason (audited and announced).</summary>
-    public async Task<Promotion> OverrideFreezeAsync(Actor actor, Guid id, string? reason, CancellationToken ct = default)
+    public Task<Promotion> OverrideFreezeAsync(Actor actor, Guid id, string? reason, CancellationToken ct = default) =>
+        RetryAsync(() => OverrideFreezeOnceAsync(actor, id, reason, ct));
+
+    private async Task<Promotion> OverrideFreezeOnceAsync(Actor actor, Guid id, string? reason, CancellationToken ct)
     {
         actor.Require("override a freeze window", Roles.Admin);
         reason = reason?.Trim() ?? "";
@@ -336,6 +360,17 @@ public sealed class PromotionDesk(
         }
         var plan = await db.DeploymentPlans.AsNoTracking().FirstOrDefaultAsync(p => p.Id == planId, ct);
         if (plan is null) return;
+        if (plan is { Status: DeploymentPlanStatus.RollingOut, RolloutId: { } ended }
+            && await db.Rollouts.AsNoTracking().FirstOrDefaultAsync(r => r.Id == ended, ct) is { IsFinished: true } rollout
+            && now - rollout.UpdatedAt > PlanNoticeGrace)
+        {
+            // The rollout ended before its plan recorded it (a fast rollout), so the plan's watcher had no notice to act on: move the plan on here.
+            await planner.AfterRolloutAsync(ended, ct);
+            db.ChangeTracker.Clear();
+            promotion = await LoadAsync(id, ct);
+            plan = await db.DeploymentPlans.AsNoTracking().FirstOrDefaultAsync(p => p.Id == planId, ct);
+            if (promotion is not { Status: PromotionStatus.Deploying } || plan is null) return;
+        }
         if (plan.RolloutId is { } rolloutId && promotion.RolloutId != rolloutId)
         {
             promotion.RolloutId = rolloutId;
@@ -513,7 +548,7 @@ public sealed class PromotionDesk(
     private async Task SaveOrConflictAsync(Guid id, CancellationToken ct)
     {
         if (!await SaveQuietlyAsync(ct))
-            throw new ConflictException($"Promotion {id} changed at the same moment: look at it again and retry.");
+            throw new ChangedMeanwhileException($"Promotion {id} changed at the same moment: look at it again and retry.");
     }
 
     private static object Data(Promotion p, object extra)

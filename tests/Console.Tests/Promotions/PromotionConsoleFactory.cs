@@ -141,7 +141,7 @@ public sealed class PromotionConsoleFactory : ConsoleFactory
         {
             promotion = await GetAsync(client, id);
             return statuses.Contains(promotion.GetProperty("status").GetString());
-        }, $"promotion {id} to be {string.Join(" or ", statuses)}", TimeSpan.FromSeconds(30));
+        }, $"promotion {id} to be {string.Join(" or ", statuses)}", TimeSpan.FromSeconds(60));
         return promotion;
     }
 
