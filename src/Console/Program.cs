@@ -50,6 +50,7 @@ builder.Services.AddConsoleAlerting();
 builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
 builder.Services.AddConsoleReleases(settings);
+builder.Services.AddConsolePromotions();
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -106,6 +107,7 @@ app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no 
 api.MapOnCallApi();
 api.MapRunbooksApi();
 app.MapReleasesApi(); // CI routes open to a Ci token (Pipeline policy); the rest under Read
+app.MapPromotionsApi(); // outside the group: Ci tokens hold no Read role
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 

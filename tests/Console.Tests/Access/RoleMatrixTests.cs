@@ -209,6 +209,27 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["GET /api/v1/migration-batches/{id}/evidence"] = R("GET", (f, _) => Task.FromResult($"/api/v1/migration-batches/{f.FinishedBatchId}/evidence"), Everyone, HttpStatusCode.OK),
         ["POST /api/v1/migration-batches/{id}/approve"] = R("POST", async (f, _) => $"/api/v1/migration-batches/{await f.AwaitingBatchAsync()}/approve",
             ReleaseManagers, HttpStatusCode.Accepted),
+        // Promotions: requested by a pipeline that is not the admin, so the admin's ReleaseManager token may decide (four-eyes).
+        ["GET /api/v1/promotions"] = R("GET", "/api/v1/promotions", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/promotions/{id}"] = R("GET", async (f, _) => $"/api/v1/promotions/{await Promotions.PromotionSeeds.AwaitingApprovalAsync(f.Factory)}", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/promotions"] = R("POST", async (f, role) =>
+        {
+            await Promotions.PromotionSeeds.SeedServiceAsync(f.Factory, "promo-" + role.ToLowerInvariant());
+            return "/api/v1/promotions";
+        }, ReleaseManagers, HttpStatusCode.Created, role => new { service = "promo-" + role.ToLowerInvariant(), version = "1.0.0", environment = "dev" }),
+        ["POST /api/v1/promotions/{id}/approve"] = R("POST", async (f, _) => $"/api/v1/promotions/{await Promotions.PromotionSeeds.AwaitingApprovalAsync(f.Factory)}/approve",
+            ReleaseManagers, HttpStatusCode.OK, _ => new { comment = "ok" }),
+        ["POST /api/v1/promotions/{id}/reject"] = R("POST", async (f, _) => $"/api/v1/promotions/{await Promotions.PromotionSeeds.AwaitingApprovalAsync(f.Factory)}/reject",
+            ReleaseManagers, HttpStatusCode.OK, _ => new { comment = "no" }),
+        ["POST /api/v1/promotions/{id}/override-freeze"] = R("POST", async (f, _) => $"/api/v1/promotions/{await Promotions.PromotionSeeds.AwaitingApprovalAsync(f.Factory)}/override-freeze",
+            AdminOnly, HttpStatusCode.OK, _ => new { reason = "break glass" }),
+        ["POST /api/v1/promotions/{id}/cancel"] = R("POST", async (f, _) => $"/api/v1/promotions/{await Promotions.PromotionSeeds.AwaitingApprovalAsync(f.Factory)}/cancel",
+            [Roles.ReleaseManager, Roles.Admin], HttpStatusCode.OK),
+        ["POST /api/v1/promotions/lift-rejection"] = R("POST", async (f, role) =>
+        {
+            await Promotions.PromotionSeeds.SeedServiceAsync(f.Factory, "lift-" + role.ToLowerInvariant(), rejected: true);
+            return "/api/v1/promotions/lift-rejection";
+        }, ReleaseManagers, HttpStatusCode.NoContent, role => new { service = "lift-" + role.ToLowerInvariant(), version = "1.0.0", reason = "fixed" }),
         ["GET /api/v1/deployment-plans/{id}"] = R("GET", (f, _) => Task.FromResult($"/api/v1/deployment-plans/{f.PlanId}"), Everyone, HttpStatusCode.OK),
         ["POST /api/v1/deployment-plans"] = R("POST", async (f, _) =>
         {
