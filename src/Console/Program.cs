@@ -48,6 +48,7 @@ builder.Services.AddConsoleIncidents(builder.Configuration);
 builder.Services.AddConsoleAlerting();
 builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
+builder.Services.AddConsoleDora(builder.Configuration);
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -97,6 +98,7 @@ api.MapAlertingApi();
 app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no Read role
 api.MapOnCallApi();
 api.MapRunbooksApi();
+api.MapDoraApi();
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 
