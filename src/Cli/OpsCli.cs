@@ -145,14 +145,43 @@ public static class OpsCli
         {
             var limit = Durations.Parse(p.GetValue(timeout))
                         ?? throw new ApiException($"--timeout '{p.GetValue(timeout)}' is not a duration such as 30m, 90s or 1h30m (at most 2 days).", ExitCodes.Usage);
-            var answer = await api.PostJsonAsync("api/v1/promotions", new { service = p.GetValue(service), version = p.GetValue(version), environment = p.GetValue(to) }, ct);
-            var id = OpsApi.Str(answer.Body, "id") ?? (answer.Body.ValueKind == JsonValueKind.Object && answer.Body.TryGetProperty("id", out var i) ? i.ToString() : null)
-                     ?? throw new ApiException("The console did not say which promotion it created.", ExitCodes.Error);
-            await ctx.Out.WriteLineAsync($"Promotion {id}: {p.GetValue(service)} {p.GetValue(version)} -> {p.GetValue(to)}, {OpsApi.Str(answer.Body, "status") ?? "requested"}.");
+            var (s, v, e) = (p.GetValue(service)!, p.GetValue(version)!, p.GetValue(to)!);
+            // A re-run of the pipeline, or a stage that deploys by itself when the release arrives: follow what is there.
+            var existing = await FindPromotionAsync(api, s, v, e, ct);
+            string id;
+            if (existing is { } found && OpsApi.Str(found, "status") is "WaitingForGates" or "AwaitingApproval" or "Deploying" or "Succeeded")
+            {
+                id = IdOf(found)!;
+                await ctx.Out.WriteLineAsync($"Promotion {id}: {s} {v} -> {e} was already requested, {OpsApi.Str(found, "status")}.");
+            }
+            else
+            {
+                var answer = await api.PostJsonAsync("api/v1/promotions", new { service = s, version = v, environment = e }, ct);
+                id = IdOf(answer.Body) ?? throw new ApiException("The console did not say which promotion it created.", ExitCodes.Error);
+                await ctx.Out.WriteLineAsync($"Promotion {id}: {s} {v} -> {e}, {OpsApi.Str(answer.Body, "status") ?? "requested"}.");
+            }
             if (!p.GetValue(wait)) return ExitCodes.Ok;
-            return await new PromotionWatch(api, ctx, id, p.GetValue(service)!, p.GetValue(to)!).RunAsync(limit, ct);
+            return await new PromotionWatch(api, ctx, id, s, e).RunAsync(limit, ct);
         }, ct));
         return command;
+    }
+
+    private static string? IdOf(JsonElement body) =>
+        body.ValueKind == JsonValueKind.Object && body.TryGetProperty("id", out var i) && i.ValueKind is JsonValueKind.String ? i.GetString() : null;
+
+    /// <summary>The newest promotion of this release to this environment, if the console lists one.</summary>
+    private static async Task<JsonElement?> FindPromotionAsync(OpsApi api, string service, string version, string environment, CancellationToken ct)
+    {
+        try
+        {
+            var list = await api.GetAsync(
+                $"api/v1/promotions?service={Uri.EscapeDataString(service)}&environment={Uri.EscapeDataString(environment)}&version={Uri.EscapeDataString(version)}&limit=1", ct);
+            return list.Body.ValueKind == JsonValueKind.Array && list.Body.GetArrayLength() > 0 ? list.Body[0] : null;
+        }
+        catch (ApiException e) when (e.ExitCode != ExitCodes.NotAllowed)
+        {
+            return null; // a console that cannot list promotions: request one
+        }
     }
 
     private static Command RolloutCommands(CliContext ctx)

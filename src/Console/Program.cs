@@ -48,7 +48,7 @@ builder.Services.AddConsoleIncidents(builder.Configuration);
 builder.Services.AddConsoleAlerting();
 builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
-builder.Services.AddConsoleDora(builder.Configuration);
+builder.Services.AddConsoleDora(builder.Configuration, settings);
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();

@@ -157,7 +157,20 @@ public sealed class CliTests : IAsyncLifetime
         var r = await _cli.RunAsync("promote", "--service", "checkout", "--version", "1.4.2", "--to", "prod");
         Assert.Equal(ExitCodes.Ok, r.ExitCode);
         Assert.Contains("Promotion 11111111-2222-3333-4444-555555555555", r.Out, StringComparison.Ordinal);
-        Assert.DoesNotContain(_console.Requests, q => q.Method == "GET");
+        Assert.DoesNotContain(_console.Requests, q => q.PathAndQuery.StartsWith("/api/v1/promotions/", StringComparison.Ordinal));
+        Assert.Single(_console.Requests, q => q.Method == "POST" && q.PathAndQuery.StartsWith("/api/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_promotion_already_under_way_is_followed_instead_of_requested_again()
+    {
+        _console.Answers["GET /api/v1/promotions"] = (200, new[] { FakeConsole.View("Deploying") });
+        _console.Promotion.Enqueue(FakeConsole.View("Succeeded"));
+        var r = await _cli.RunAsync("promote", "--service", "checkout", "--version", "1.4.2", "--to", "dev", "--wait");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("was already requested, Deploying", r.Out, StringComparison.Ordinal);
+        Assert.DoesNotContain(_console.Requests, q => q.Method == "POST" && q.PathAndQuery.StartsWith("/api/", StringComparison.Ordinal));
+        Assert.Contains(_console.Requests, q => q.PathAndQuery == "/api/v1/promotions?service=checkout&environment=dev&version=1.4.2&limit=1");
     }
 
     public static TheoryData<string, string, int, string> Endings => new()

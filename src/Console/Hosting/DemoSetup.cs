@@ -28,7 +28,6 @@ public static class DemoSetup
         if (!settings.Demo) return;
         await SeedDemoMigrationTargetsAsync(services, settings, ct);
         await SeedDemoOnCallAsync(services, ct);
-        await services.SeedDoraDemoHistoryAsync(ct);
         if (settings.DemoRequestsPerSecond <= 0) return;
         var traffic = services.GetRequiredService<ITrafficGenerator>();
         await using var s = services.CreateAsyncScope();
