@@ -48,7 +48,8 @@ builder.Services.AddConsoleIncidents(builder.Configuration);
 builder.Services.AddConsoleAlerting();
 builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
-builder.Services.AddConsoleDora(builder.Configuration, settings);
+builder.Services.AddConsoleReleases(settings);
+builder.Services.AddConsoleDora(builder.Configuration, settings); // after the releases: its demo history goes after their demo seeding
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -99,6 +100,7 @@ app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no 
 api.MapOnCallApi();
 api.MapRunbooksApi();
 api.MapDoraApi();
+app.MapReleasesApi(); // CI routes open to a Ci token (Pipeline policy); the rest under Read
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
     detail: $"There is no API route {ctx.Request.Method} {ctx.Request.Path}. The OpenAPI document at /openapi/v1.json lists them.")).AllowAnonymous();
 

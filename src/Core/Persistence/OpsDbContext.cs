@@ -50,6 +50,9 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Releases.ReleaseCheck> ReleaseChecks => Set<Releases.ReleaseCheck>();
     public DbSet<Releases.ServiceProfile> ServiceProfiles => Set<Releases.ServiceProfile>();
     public DbSet<Releases.PipelineStage> PipelineStages => Set<Releases.PipelineStage>();
+    public DbSet<Releases.FreezeWindow> FreezeWindows => Set<Releases.FreezeWindow>();
+    public DbSet<Config.ConfigEntry> ConfigEntries => Set<Config.ConfigEntry>();
+    public DbSet<Config.ConfigSecretVersion> ConfigSecretVersions => Set<Config.ConfigSecretVersion>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

@@ -48,7 +48,7 @@ public sealed partial class LocalClusterAdapter
         psi.Environment.Clear();
         foreach (var name in InheritedVariables)
             if (Environment.GetEnvironmentVariable(name) is { } value) psi.Environment[name] = value;
-        foreach (var (name, value) in revision.Spec.Config)
+        foreach (var (name, value) in revision.Environment)
             if (WorkloadConfig.IsAllowed(name)) psi.Environment[name] = value;
         psi.Environment["SERVICE_NAME"] = revision.Target.Service;
         psi.Environment["SERVICE_ENVIRONMENT"] = revision.Target.Environment;

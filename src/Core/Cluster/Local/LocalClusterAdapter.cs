@@ -47,12 +47,15 @@ public sealed partial class LocalClusterAdapter : IClusterAdapter, IAsyncDisposa
     private readonly CancellationTokenSource _stopping = new();
     private readonly IngressPortMemory _ingressPorts;
     private readonly Task _supervisor;
+    private readonly IWorkloadSecrets _secrets;
     private string? _workloadPath;
     private bool _disposed;
 
     /// <param name="time">Stamps revisions and the ingress's traffic record (metric windows); supervision uses the real clock.</param>
-    public LocalClusterAdapter(LocalClusterOptions options, ILogger<LocalClusterAdapter>? logger = null, TimeProvider? time = null)
+    /// <param name="secrets">Resolves secret references in a revision's config just before its processes start (none: passed through).</param>
+    public LocalClusterAdapter(LocalClusterOptions options, ILogger<LocalClusterAdapter>? logger = null, TimeProvider? time = null, IWorkloadSecrets? secrets = null)
     {
+        _secrets = secrets ?? new NoWorkloadSecrets();
         _options = options;
         _log = (ILogger?)logger ?? NullLogger.Instance;
         _time = time ?? TimeProvider.System;
@@ -111,6 +114,9 @@ public sealed partial class LocalClusterAdapter : IClusterAdapter, IAsyncDisposa
         // A second line behind the API: whatever built the spec, no loader or runtime variable reaches a process.
         WorkloadConfig.Validate(spec.Config);
         _workloadPath ??= WorkloadLocator.FindWorkload(_options.WorkloadPath);
+        // Secret references become values here, for the processes' environment only; the rule still applies to what they resolve to.
+        var environment = await _secrets.ResolveAsync(target, spec.Config, ct);
+        WorkloadConfig.Validate(environment);
         var service = await EnsureServiceAsync(target, ct);
         var stopped = new List<(WorkloadInstance, Process)>();
         Revision result;
@@ -119,7 +125,7 @@ public sealed partial class LocalClusterAdapter : IClusterAdapter, IAsyncDisposa
             ThrowIfDisposed();
             if (!service.Revisions.TryGetValue(spec.Name, out var revision))
             {
-                revision = new RevisionRuntime(target, spec, _time.GetUtcNow(), _options.MetricsRetention);
+                revision = new RevisionRuntime(target, spec, _time.GetUtcNow(), _options.MetricsRetention) { Environment = environment };
                 service.Revisions.Add(spec.Name, revision);
                 _log.LogInformation("Local cluster: deploying {Target} revision {Revision} with {Instances} instance(s)", target, spec.Name, spec.Instances);
                 RebuildRoutesLocked(service);

@@ -17,7 +17,7 @@ public static class LocalClusterServices
     /// </summary>
     public static IServiceCollection AddLocalCluster(this IServiceCollection services, Func<IServiceProvider, LocalClusterOptions> options)
     {
-        services.AddSingleton(sp => new LocalClusterAdapter(options(sp), sp.GetService<ILogger<LocalClusterAdapter>>(), sp.GetService<TimeProvider>()));
+        services.AddSingleton(sp => new LocalClusterAdapter(options(sp), sp.GetService<ILogger<LocalClusterAdapter>>(), sp.GetService<TimeProvider>(), sp.GetService<IWorkloadSecrets>()));
         services.AddSingleton<IClusterAdapter>(sp => sp.GetRequiredService<LocalClusterAdapter>());
         // Replaced by the config store's resolver where secrets are kept.
         services.TryAddSingleton<IWorkloadSecrets, NoWorkloadSecrets>();

@@ -8,6 +8,9 @@ internal sealed class RevisionRuntime(ServiceEnvironment target, RevisionSpec sp
     public ServiceEnvironment Target { get; } = target;
     public string Name { get; } = spec.Name;
     public RevisionSpec Spec { get; } = spec;
+
+    /// <summary>The environment its processes get: the spec's config with secret references resolved (kept in memory only).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = spec.Config;
     public DateTimeOffset CreatedAt { get; } = createdAt;
     public int Desired { get; set; }
     public List<WorkloadInstance> Instances { get; } = [];
