@@ -31,6 +31,9 @@ public class ConsoleBrowserFixture : IAsyncLifetime
     public Uri BaseAddress { get; private set; } = default!;
     public IBrowser Browser { get; private set; } = default!;
 
+    /// <summary>The running console's services, for a test that seeds what no API creates yet.</summary>
+    public IServiceProvider Services => _factory?.Services ?? throw new InvalidOperationException("The console has not started.");
+
     /// <summary>Settings beyond the data folder and the admin's credentials. This console runs without the demo.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["OPS_DEMO"] = "false" };
 

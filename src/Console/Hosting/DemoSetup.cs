@@ -28,6 +28,7 @@ public static class DemoSetup
         if (!settings.Demo) return;
         await SeedDemoMigrationTargetsAsync(services, settings, ct);
         await SeedDemoOnCallAsync(services, ct);
+        await services.SeedDemoPromotionAsync(ct); // after the demo's pipelines and releases
         if (settings.DemoRequestsPerSecond <= 0) return;
         var traffic = services.GetRequiredService<ITrafficGenerator>();
         await using var s = services.CreateAsyncScope();

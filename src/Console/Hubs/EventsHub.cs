@@ -10,8 +10,10 @@ namespace OpsConsole.Console.Hubs;
 /// or <c>Subscribe("*")</c> and receive <c>event</c> messages carrying CloudEvents JSON. Events can
 /// arrive twice after a console restart; the CloudEvents id identifies repeats. A connection holds at
 /// most <see cref="SecuritySettings.MaxHubSubscriptions"/> subscriptions (OPS_HUB_MAX_SUBSCRIPTIONS).
+/// Open to the Pipeline policy too, so a CI pipeline's Ci token can follow a promotion: the hub only
+/// subscribes to and receives events (the same a Read user sees), it changes nothing.
 /// </summary>
-[Authorize(Policy = Policies.Read)]
+[Authorize(Policy = Policies.Pipeline)]
 public sealed class EventsHub(SecuritySettings security) : Hub
 {
     public const string Path = "/hubs/events";

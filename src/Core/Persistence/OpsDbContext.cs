@@ -53,6 +53,9 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Releases.FreezeWindow> FreezeWindows => Set<Releases.FreezeWindow>();
     public DbSet<Config.ConfigEntry> ConfigEntries => Set<Config.ConfigEntry>();
     public DbSet<Config.ConfigSecretVersion> ConfigSecretVersions => Set<Config.ConfigSecretVersion>();
+    public DbSet<Promotions.Promotion> Promotions => Set<Promotions.Promotion>();
+    public DbSet<Promotions.PromotionApproval> PromotionApprovals => Set<Promotions.PromotionApproval>();
+    public DbSet<Promotions.ReleaseEnvironment> ReleaseEnvironments => Set<Promotions.ReleaseEnvironment>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

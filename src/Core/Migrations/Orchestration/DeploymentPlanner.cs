@@ -25,7 +25,7 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationCoordinator migr
         MigrationStatus? status;
         try
         {
-            (_, status) = await migrations.StatusAsync(service, environment, ct);
+            status = await PendingAsync(service, environment, ct);
         }
         catch (TargetUnavailableException)
         {
@@ -97,7 +97,7 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationCoordinator migr
             await FinishAsync(plan, DeploymentPlanStatus.Failed, $"The rollout ended {rollout.Phase}: the contract changes were not run.", ct);
             return;
         }
-        var (_, status) = await migrations.StatusAsync(plan.Service, plan.Environment, ct);
+        var status = await PendingAsync(plan.Service, plan.Environment, ct);
         if (!status.Pending.Any(p => p.Phase == MigrationPhase.Contract))
         {
             await FinishAsync(plan, DeploymentPlanStatus.Succeeded, "Rollout succeeded; no contract change was pending.", ct);
@@ -117,6 +117,14 @@ public sealed class DeploymentPlanner(OpsDbContext db, MigrationCoordinator migr
         plan.ContractBatchId = batch.Id;
         if (batch.Status == MigrationBatchStatus.AwaitingApproval) plan.Message = "Rollout succeeded; the contract batch waits for a second ReleaseManager's approval.";
         await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>What is pending for the service's database there; a service without a migration target has nothing to migrate.</summary>
+    private async Task<MigrationStatus> PendingAsync(string service, string environment, CancellationToken ct)
+    {
+        if (!await db.MigrationTargets.AnyAsync(t => t.Service == service && t.Environment == environment, ct))
+            return new MigrationStatus(service, [], [], [], []);
+        return (await migrations.StatusAsync(service, environment, ct)).Status;
     }
 
     private async Task StartRolloutAsync(DeploymentPlan plan, string message, CancellationToken ct)
