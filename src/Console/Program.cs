@@ -50,6 +50,7 @@ builder.Services.AddConsoleAlerting();
 builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
 builder.Services.AddConsoleReleases(settings);
+builder.Services.AddConsoleDora(builder.Configuration, settings); // after the releases: its demo history goes after their demo seeding
 builder.Services.AddConsolePromotions();
 builder.Services.AddConsoleWeb();
 
@@ -106,6 +107,7 @@ api.MapAlertingApi();
 app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no Read role
 api.MapOnCallApi();
 api.MapRunbooksApi();
+api.MapDoraApi();
 app.MapReleasesApi(); // CI routes open to a Ci token (Pipeline policy); the rest under Read
 app.MapPromotionsApi(); // outside the group: Ci tokens hold no Read role
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",
