@@ -3,6 +3,8 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Alerting;
 using OpsConsole.Core.Cluster;
 using OpsConsole.Core.Demo;
+using OpsConsole.Core.Dora;
+using OpsConsole.Core.Releases;
 using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.OnCall;
 using OpsConsole.Core.Persistence;
@@ -28,7 +30,16 @@ public static class DemoSetup
         if (!settings.Demo) return;
         await SeedDemoMigrationTargetsAsync(services, settings, ct);
         await SeedDemoOnCallAsync(services, ct);
-        await services.SeedDemoPromotionAsync(ct); // after the demo's pipelines and releases
+        // In this order: the pipelines and releases seed only a store without releases, the DORA
+        // history adds older ones beside them, and the waiting promotion needs both.
+        await using (var scope = services.CreateAsyncScope())
+        {
+            var now = scope.ServiceProvider.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
+            await ReleaseDemo.EnsureAsync(scope.ServiceProvider, now, ct);
+            await DoraDemoHistory.EnsureAsync(scope.ServiceProvider.GetRequiredService<OpsDbContext>(),
+                scope.ServiceProvider.GetRequiredService<Core.Events.EventSource>(), now, ct);
+        }
+        await services.SeedDemoPromotionAsync(ct);
         if (settings.DemoRequestsPerSecond <= 0) return;
         var traffic = services.GetRequiredService<ITrafficGenerator>();
         await using var s = services.CreateAsyncScope();
