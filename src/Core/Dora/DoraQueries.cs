@@ -95,20 +95,20 @@ public static class DoraQueries
             switch (row.Type)
             {
                 case EventTypes.DeployCompleted:
-                {
-                    var (svc, env) = (Str(data, "service") ?? subjectService, Str(data, "environment") ?? subjectEnv);
-                    if (svc is null || env is null) continue;
-                    var outcome = Str(data, "outcome");
-                    deploys.Add(new DeployFact(row.Time, svc, env, Str(data, "version"), Str(data, "rolloutId"), outcome is null or "Healthy"));
-                    break;
-                }
+                    {
+                        var (svc, env) = (Str(data, "service") ?? subjectService, Str(data, "environment") ?? subjectEnv);
+                        if (svc is null || env is null) continue;
+                        var outcome = Str(data, "outcome");
+                        deploys.Add(new DeployFact(row.Time, svc, env, Str(data, "version"), Str(data, "rolloutId"), outcome is null or "Healthy"));
+                        break;
+                    }
                 case EventTypes.RollbackExecuted:
-                {
-                    var (svc, env) = (Str(data, "service") ?? subjectService, Str(data, "environment") ?? subjectEnv);
-                    if (svc is null || env is null) continue;
-                    rollbacks.Add(new RollbackFact(row.Time, svc, env, Str(data, "rolloutId")));
-                    break;
-                }
+                    {
+                        var (svc, env) = (Str(data, "service") ?? subjectService, Str(data, "environment") ?? subjectEnv);
+                        if (svc is null || env is null) continue;
+                        rollbacks.Add(new RollbackFact(row.Time, svc, env, Str(data, "rolloutId")));
+                        break;
+                    }
                 case EventTypes.IncidentOpened when Long(data, "incidentId") is { } id:
                     opened.Add((id, row.Time, Services(data, row.Subject)));
                     break;

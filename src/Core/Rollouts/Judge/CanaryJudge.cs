@@ -121,8 +121,15 @@ public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock)
         };
         return v with
         {
-            Class = cls, Passed = !bad, U = test.U, P = test.PTwoSided, Effect = shift.Estimate, EffectLower = shift.Lower, EffectUpper = shift.Upper,
-            RelativeEffect = relative, Sentence = sentence,
+            Class = cls,
+            Passed = !bad,
+            U = test.U,
+            P = test.PTwoSided,
+            Effect = shift.Estimate,
+            EffectLower = shift.Lower,
+            EffectUpper = shift.Upper,
+            RelativeEffect = relative,
+            Sentence = sentence,
         };
     }
 
