@@ -68,6 +68,17 @@ public static class EventSentence
             EventTypes.RunbookUpdated => $"runbook {d.S("title")} now at version {d.S("version")}{Paren(d.S("origin"))} by {d.S("by") ?? e.Actor}",
             EventTypes.RunbookRunStarted => $"runbook {d.S("title")} run started by {d.S("actor") ?? e.Actor}",
             EventTypes.RunbookStepExecuted => $"runbook {d.S("runbookTitle")} step {d.S("step")} {d.S("stepTitle")} {d.S("outcome")} by {d.S("actor") ?? e.Actor}",
+            EventTypes.ReleaseRegistered => $"release {d.S("service")} {d.S("version")} registered{Paren(Short(d.S("commit")))}{by}",
+            EventTypes.ReleaseChecksReported => $"check {d.S("check")} of {d.S("service")} {d.S("version")} {(d.B("passed") == true ? "passed" : "failed")} ({Count(d.I("tests"), "test")}, {Count(d.I("failures") + d.I("errors"), "failure")}){by}",
+            EventTypes.PromotionRequested => $"promotion of {d.S("service")} {d.S("version")} to {d.S("environment")} requested by {d.S("requestedBy") ?? e.Actor}",
+            EventTypes.PromotionApproved => $"promotion of {d.S("service")} {d.S("version")} to {d.S("environment")} approved by {d.S("by") ?? e.Actor}{Reason(d.S("comment"))}",
+            EventTypes.PromotionRejected => $"promotion of {d.S("service")} {d.S("version")} to {d.S("environment")} rejected by {d.S("by") ?? e.Actor}{Reason(d.S("comment"))}",
+            EventTypes.PromotionCompleted => $"{d.S("service")} {d.S("version")} promoted to {d.S("environment")}",
+            EventTypes.PromotionFailed => d.B("cancelled") == true
+                ? $"promotion of {d.S("service")} {d.S("version")} to {d.S("environment")} cancelled{by}"
+                : $"promotion of {d.S("service")} {d.S("version")} to {d.S("environment")} failed{Reason(d.S("reason"))}",
+            EventTypes.FreezeOverridden => $"freeze {d.S("window")} overridden for {d.S("service")} {d.S("version")} to {d.S("environment")} by {d.S("by") ?? e.Actor}{Reason(d.S("reason"))}",
+            EventTypes.ConfigChanged => $"config {string.Join(", ", d.Strings("keys"))} {d.S("change") ?? "changed"} on {subject}{(d.B("secret") == true ? " (secret)" : "")}{by}",
             _ => $"{e.Type} {e.Subject}{by}",
         };
     }
@@ -82,6 +93,7 @@ public static class EventSentence
 
     private static string From(string? previous) => previous is null ? "" : $" (from {previous})";
     private static string Arrow(string? from, string? to) => from is null ? $"{to}" : $"{from} → {to}";
+    private static string? Short(string? sha) => sha is { Length: > 12 } ? sha[..12] : sha;
     private static string Paren(string? s) => s is null ? "" : $" ({s})";
     private static string Reason(string? s) => string.IsNullOrWhiteSpace(s) ? "" : $": {s.TrimEnd('.')}";
     private static string Approved(Data d) => d.S("approvedBy") is { } a ? $", approved by {a}" : "";

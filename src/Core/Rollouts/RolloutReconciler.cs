@@ -265,6 +265,7 @@ public sealed class RolloutReconciler(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 logger.LogError(ex, "Rollout {RolloutId}: the tick failed; it is retried on the next pass", id);
+                if (ex is ClusterException cluster) await SayClusterFailedAsync(id, cluster, ct);
                 broken = true;
             }
             if (broken || db.ChangeTracker.HasChanges())
@@ -276,6 +277,31 @@ public sealed class RolloutReconciler(
                 foreach (var r in remaining) rest.Enqueue(r);
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Shows why a rollout does not move: the cluster's own reason (which names the cause, never a
+    /// credential) becomes the rollout's message, in a unit of work of its own; the tick is retried on
+    /// the next pass, and the traffic split stays as the last successful step left it.
+    /// </summary>
+    private async Task SayClusterFailedAsync(Guid id, ClusterException error, CancellationToken ct)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var rollout = await db.Rollouts.FirstOrDefaultAsync(r => r.Id == id, ct);
+            var message = $"The cluster did not carry out the step (retried on every pass; traffic stays as the last completed step set it): {error.Message}";
+            if (rollout is null || rollout.Message == message) return;
+            rollout.Message = message;
+            rollout.Generation++;
+            await db.SaveChangesAsync(ct);
+            _ticked.TryRemove(id, out _);
+            updates.Publish(id, rollout.Target.ToString());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Rollout {RolloutId}: could not record the cluster's failure on it", id);
         }
     }
 

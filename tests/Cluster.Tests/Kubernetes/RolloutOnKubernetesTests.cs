@@ -63,6 +63,26 @@ public sealed class RolloutOnKubernetesTests
     }
 
     [Fact]
+    public async Task A_step_the_cluster_forbids_shows_the_cause_on_the_rollout_and_leaves_traffic_where_it_was()
+    {
+        using var kube = new KubernetesAdapterHarness();
+        await using var h = await SeedAsync(kube);
+        kube.Server.TakeWrites();
+        kube.Server.Forbidden.Add("deployments");
+        var rollout = await h.StartAsync(Target, "1.1.0", """{"canary":{"steps":[{"setWeight":20},{"setWeight":100}]}}""");
+
+        for (var i = 0; i < 3; i++) await h.Reconciler.ReconcileOnceAsync(CancellationToken.None);
+
+        await using var db = h.NewContext();
+        var stuck = await db.Rollouts.AsNoTracking().SingleAsync(r => r.Id == rollout.Id);
+        Assert.Contains("Forbidden by RBAC", stuck.Message);
+        Assert.Contains("traffic stays", stuck.Message);
+        Assert.Equal(0, stuck.CanaryWeight);
+        // No route write moved traffic towards a canary that could not be created.
+        Assert.Empty(RouteApplies(kube.Server.TakeWrites()));
+    }
+
+    [Fact]
     public async Task An_aborted_canary_sends_all_traffic_back_and_scales_the_canary_to_zero()
     {
         using var kube = new KubernetesAdapterHarness();

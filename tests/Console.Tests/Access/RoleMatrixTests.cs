@@ -184,6 +184,9 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
             _ => new { name = Names.Unique("tpl").ToLowerInvariant(), metrics = new[] { new { name = "errors", successCondition = "result < 0.05" } } }),
         ["GET /api/v1/rollouts"] = R("GET", "/api/v1/rollouts", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/rollouts/{id}"] = R("GET", (f, _) => Task.FromResult($"/api/v1/rollouts/{f.RolloutId}"), Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/rollouts/{id}/manifests"] = R("GET", (f, _) => Task.FromResult($"/api/v1/rollouts/{f.RolloutId}/manifests"), Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/clusters"] = R("GET", "/api/v1/clusters", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/dora"] = R("GET", "/api/v1/dora", Everyone, HttpStatusCode.OK),
         ["POST /api/v1/rollouts"] = R("POST", async (f, role) =>
         {
             await f.Factory.SeedTargetAsync(StartTarget(role));

@@ -7,9 +7,22 @@ namespace OpsConsole.Core.Cluster.InMemory;
 /// A fake cluster: it records desired state in memory and runs nothing. For the rollout engine's unit
 /// tests and the reconciler benchmark, where real processes would measure the machine instead of the
 /// engine. Revisions are ready at once unless <see cref="NeverReady"/> names them; it reports no traffic.
+/// The canary judge gets the same steady series of fake request samples for every revision (so a
+/// judged step passes) unless <see cref="Samples"/> says otherwise.
 /// </summary>
-public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter
+public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter, IRevisionSamples
 {
+    /// <summary>Fake request samples per target and revision since a moment; null for the steady series.</summary>
+    public Func<ServiceEnvironment, string, DateTimeOffset, IReadOnlyList<RequestSample>>? Samples { get; set; }
+
+    public IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since)
+    {
+        if (Samples is { } samples) return samples(target, revision, since);
+        const int count = 200;
+        var span = clock.GetUtcNow() - since;
+        return [.. Enumerable.Range(0, count).Select(i => new RequestSample(since + span * i / count, 10 + i * 7 % 11 * 0.1, false))];
+    }
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ServiceEnvironment, Service> _services = new();
     public HashSet<string> NeverReady { get; } = [];
     /// <summary>Every call that changed something, in order ("weights 1.0.0=80%, 1.1.0=20%"); off when <see cref="RecordCalls"/> is false.</summary>

@@ -8,7 +8,7 @@ namespace OpsConsole.Core.Cluster.Kubernetes;
 /// A call to a Kubernetes API server failed for a reason a person must fix (unreachable, rejected
 /// credentials, RBAC, missing CRD). The message names the cause and the object, never a credential.
 /// </summary>
-public sealed class KubernetesApiException(string message, HttpStatusCode? status = null, Exception? inner = null) : Exception(message, inner)
+public sealed class KubernetesApiException(string message, HttpStatusCode? status = null, Exception? inner = null) : ClusterException(message, inner)
 {
     public HttpStatusCode? Status { get; } = status;
 

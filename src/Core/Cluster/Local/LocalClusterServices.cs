@@ -29,16 +29,21 @@ public static class LocalClusterServices
 
     private sealed class LocalClusterLifetime(IServiceProvider services) : IHostedService
     {
+        // Held from the start, so stopping never asks a service provider that may already be torn down.
+        private LocalClusterAdapter? _cluster;
+        private TrafficGenerator? _traffic;
+
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            services.GetRequiredService<LocalClusterAdapter>();
+            _cluster = services.GetRequiredService<LocalClusterAdapter>();
+            _traffic = services.GetRequiredService<TrafficGenerator>();
             return Task.CompletedTask;
         }
 
         public async Task StopAsync(CancellationToken cancellationToken)
         {
-            await services.GetRequiredService<TrafficGenerator>().DisposeAsync();
-            await services.GetRequiredService<LocalClusterAdapter>().DisposeAsync();
+            if (_traffic is not null) await _traffic.DisposeAsync();
+            if (_cluster is not null) await _cluster.DisposeAsync();
         }
     }
 }
