@@ -135,7 +135,10 @@ public sealed class RolloutCoordinatorTests
         var done = await db.Rollouts.Include(r => r.AnalysisRuns).ThenInclude(a => a.Measurements).SingleAsync(r => r.Id == rollout.Id);
         Assert.True(done.Phase == RolloutPhase.Healthy, $"{done.Phase} step {done.CurrentStepIndex}: {done.Message}; runs {done.AnalysisRuns.Count}");
         Assert.True(done.CompletedAt - done.CreatedAt < TimeSpan.FromMinutes(1));
-        Assert.All(done.AnalysisRuns, a => Assert.Equal(3, a.Measurements.Count));
+        // The threshold steps measure three windows each; the judged step decides as soon as its samples suffice.
+        Assert.All(done.AnalysisRuns.Where(a => a.TemplateName == DemoTemplates.ErrorRate), a => Assert.Equal(3, a.Measurements.Count));
+        var judged = Assert.Single(done.AnalysisRuns, a => a.TemplateName == DemoTemplates.Judge);
+        Assert.Contains("Passed with score", judged.Measurements.Last().Message);
         var target = await db.DeployTargets.SingleAsync(t => t.Service == "checkout" && t.Environment == "prod");
         Assert.Equal("1.1.0", target.StableVersion);
         Assert.Equal(TrafficSplit.AllTo("1.1.0"), cluster.WeightsOf(new ServiceEnvironment("checkout", "prod")));
@@ -143,7 +146,10 @@ public sealed class RolloutCoordinatorTests
         var types = await db.OutboxEvents.Where(e => e.Subject == "checkout/prod").OrderBy(e => e.Position).Select(e => e.Type).ToListAsync();
         Assert.Equal(EventTypes.DeployStarted, types.First());
         Assert.Equal(EventTypes.DeployCompleted, types.Last());
-        Assert.Equal(5, types.Count(t => t == EventTypes.RolloutStepChanged));
+        // One step change per step of the default canary (set weight, analysis, ..., the judged step, 100%).
+        var steps = RolloutStrategy.Parse(JsonDocument.Parse(done.StrategyJson).RootElement).Canary!.Steps.Count;
+        Assert.Equal(6, steps);
+        Assert.Equal(steps, types.Count(t => t == EventTypes.RolloutStepChanged));
         Assert.Contains(await db.AuditEntries.Select(a => a.Action).ToListAsync(), a => a == "rollout.complete");
         Assert.True((await AuditTrail.VerifyAsync(db)).IsIntact);
     }
