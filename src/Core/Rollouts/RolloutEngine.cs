@@ -1,4 +1,5 @@
 using OpsConsole.Core.Cluster;
+using OpsConsole.Core.Domain;
 using OpsConsole.Core.Events;
 
 namespace OpsConsole.Core.Rollouts;
@@ -121,7 +122,11 @@ public sealed partial class RolloutEngine(IClusterAdapter cluster, AnalysisRunne
         {
             await _cluster.SetWeightsAsync(r.Target, TrafficSplit.AllTo(r.StableRevision), ct);
             await _cluster.SetHeaderRoutesAsync(r.Target, [], ct);
-            await _cluster.ScaleRevisionAsync(r.Target, r.Revision, 0, ct);
+            try { await _cluster.ScaleRevisionAsync(r.Target, r.Revision, 0, ct); }
+            catch (NotFoundException)
+            {
+                // Aborted before the reconciler first deployed the new revision: nothing of it runs.
+            }
         }
         await EndBaselineAsync(r, ct, resplit: false);
         StopRuns(r, now, "The rollout was aborted.");

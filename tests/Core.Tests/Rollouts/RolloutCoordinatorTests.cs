@@ -204,4 +204,22 @@ public sealed class RolloutCoordinatorTests
         Assert.False(await db.OutboxEvents.AnyAsync(e => e.Subject == "checkout/prod" && e.Type != EventTypes.DeployStarted));
         Assert.True((await AuditTrail.VerifyAsync(db)).IsIntact);
     }
+
+    [Fact]
+    public async Task A_rollout_aborted_before_its_revision_was_deployed_ends_aborted_with_traffic_on_stable()
+    {
+        var (store, cluster, _) = await SetUpAsync();
+        await using var _s = store;
+        await store.Services.GetRequiredService<RolloutReconciler>().ReconcileOnceAsync(CancellationToken.None);
+        var rollout = await StartAsync(store);
+
+        await using (var scope = store.Services.CreateAsyncScope())
+        {
+            var aborted = await scope.ServiceProvider.GetRequiredService<RolloutCoordinator>().ActAsync(OnCall, rollout.Id, RolloutAction.Abort);
+            Assert.Equal(RolloutPhase.Aborted, aborted.Phase);
+        }
+        Assert.Equal(TrafficSplit.AllTo("1.0.0"), cluster.WeightsOf(new ServiceEnvironment("checkout", "prod")));
+        await using var db = store.NewContext();
+        Assert.True(await db.OutboxEvents.AnyAsync(e => e.Type == EventTypes.RollbackExecuted && e.Subject == "checkout/prod"));
+    }
 }
