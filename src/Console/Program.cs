@@ -49,8 +49,8 @@ builder.Services.AddConsoleIncidents(builder.Configuration);
 builder.Services.AddConsoleAlerting();
 builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
-builder.Services.AddConsoleReleases(settings);
-builder.Services.AddConsoleDora(builder.Configuration, settings); // after the releases: its demo history goes after their demo seeding
+builder.Services.AddConsoleReleases();
+builder.Services.AddConsoleDora(builder.Configuration);
 builder.Services.AddConsolePromotions();
 builder.Services.AddConsoleWeb();
 

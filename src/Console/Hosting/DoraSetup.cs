@@ -10,7 +10,7 @@ public static class DoraSetup
     /// few weeks of past releases and deploys of the demo services are written on first start, after
     /// the releases' own demo seeding (see <see cref="DemoSetup"/>).
     /// </summary>
-    public static IServiceCollection AddConsoleDora(this IServiceCollection services, IConfiguration config, ConsoleSettings settings)
+    public static IServiceCollection AddConsoleDora(this IServiceCollection services, IConfiguration config)
     {
         services.AddSingleton(DoraSettings.From(config["OPS_DORA_PROD_ENVIRONMENTS"], config["OPS_INCIDENT_PROD_ENVIRONMENTS"]));
         return services;

@@ -8,7 +8,7 @@ public static class ReleasesSetup
     /// Releases from CI, the service catalogue and pipelines, freeze windows, config and secrets (the
     /// local cluster resolves secrets from it). The demo's pipelines are seeded by <see cref="DemoSetup"/>.
     /// </summary>
-    public static IServiceCollection AddConsoleReleases(this IServiceCollection services, ConsoleSettings settings)
+    public static IServiceCollection AddConsoleReleases(this IServiceCollection services)
     {
         services.AddReleases();
         return services;
