@@ -20,6 +20,9 @@ public sealed record IncomingAlert(
     string? GeneratorUrl,
     string RawJson);
 
+/// <summary>An alert the console raises itself: labels (alertname, service, environment, severity …), annotations, firing or resolved.</summary>
+public sealed record RaisedAlert(IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, string> Annotations, bool Firing, DateTime? StartsAt = null);
+
 public sealed record IngestResult(int Received, int Created, int Changed, int Unchanged);
 
 /// <summary>
@@ -87,6 +90,28 @@ public sealed class AlertIngestion(OpsDbContext db, AlertRoutingState routing, E
             _ => throw new InvalidInputException("body", "Expected an alert object {labels, annotations, status?, startsAt?, endsAt?} or an array of them."),
         };
         return await StoreAsync(actor, ParseAlerts(list, requireStatus: false), "api", null, ct);
+    }
+
+    /// <summary>
+    /// Alerts the console raises itself (SLO burn rates, drills, game-day abort conditions): stored,
+    /// routed, paged and turned into incidents exactly like a posted alert. <paramref name="source"/>
+    /// names the raiser in the alert history (e.g. <c>slo</c>). Raising a firing alert again changes
+    /// only "last seen"; raise it with <c>firing: false</c> to resolve it.
+    /// </summary>
+    public Task<IngestResult> RaiseAsync(Actor actor, string source, IReadOnlyList<RaisedAlert> alerts, CancellationToken ct = default)
+    {
+        actor.Require("raise alerts", IngestRoles);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var incoming = alerts.Select(a =>
+        {
+            var labels = new Dictionary<string, string>(a.Labels, StringComparer.Ordinal);
+            if (labels.Count == 0) throw new InvalidInputException("labels", "A raised alert needs at least one label (e.g. alertname).");
+            var annotations = new Dictionary<string, string>(a.Annotations, StringComparer.Ordinal);
+            var raw = JsonSerializer.Serialize(new { labels, annotations, status = a.Firing ? "firing" : "resolved", source });
+            return new IncomingAlert(AlertFingerprint.Compute(labels), labels, annotations,
+                a.Firing ? AlertStatus.Firing : AlertStatus.Resolved, a.StartsAt ?? now, a.Firing ? null : now, null, raw);
+        }).ToList();
+        return StoreAsync(actor, incoming, source, null, ct);
     }
 
     private List<IncomingAlert> ParseAlerts(JsonElement alerts, bool requireStatus)

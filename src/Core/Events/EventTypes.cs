@@ -56,4 +56,10 @@ public static class EventTypes
     public const string PromotionFailed = "promotion.failed";
     public const string FreezeOverridden = "freeze.overridden";
     public const string ConfigChanged = "config.changed";
+
+    // Verification: drills and game days carry "drill": true (drills) so DORA never counts them;
+    // subject "service/environment" for a drill, data "gameDayId" for a game day.
+    public const string DrillCompleted = "drill.completed";
+    public const string GameDayStarted = "gameday.started";
+    public const string GameDayCompleted = "gameday.completed";
 }
