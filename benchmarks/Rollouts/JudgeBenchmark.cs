@@ -41,6 +41,8 @@ static class JudgeBench
         }
         var healthy = await RunManyAsync(Judge, healthyRuns, null, stable: null);
         Console.WriteLine($"bench-judge: healthy canaries {healthy.Count}: aborted {healthy.Count(h => h.Outcome == "Aborted")}, paused {healthy.Count(h => h.Outcome == "Paused")}, promoted {healthy.Count(h => h.Outcome == "Healthy")}, median {Median(healthy.Select(a => a.Seconds)):0.00} s");
+        // Which metric decided a false abort: the judge's sentence for it.
+        foreach (var h in healthy.Where(h => h.Outcome != "Healthy")) Console.WriteLine($"  {h.Outcome} after {h.Seconds:0.00} s: {h.Reason}");
     }
 
     private static double Median(IEnumerable<double> values)
@@ -50,9 +52,9 @@ static class JudgeBench
     }
 
     /// <summary>Runs rollouts one after another on one cluster; each from the first traffic on the canary to the decision.</summary>
-    private static async Task<List<(double Seconds, string Outcome)>> RunManyAsync(AnalysisTemplate template, int runs, Dictionary<string, string>? config, Dictionary<string, string>? stable)
+    private static async Task<List<(double Seconds, string Outcome, string Reason)>> RunManyAsync(AnalysisTemplate template, int runs, Dictionary<string, string>? config, Dictionary<string, string>? stable)
     {
-        var results = new List<(double, string)>();
+        var results = new List<(double, string, string)>();
         var target = new ServiceEnvironment("checkout", "bench");
         await using var b = new Bench(dir => new LocalClusterAdapter(new LocalClusterOptions { DataDirectory = dir }));
         await b.SeedAsync([target], template);
@@ -89,7 +91,7 @@ static class JudgeBench
                 if (weighted is null && r.CanaryWeight > 0) weighted = DateTime.UtcNow;
                 if (r.IsFinished || r.Phase == OpsConsole.Core.Rollouts.RolloutPhase.Paused)
                 {
-                    results.Add(((DateTime.UtcNow - (weighted ?? DateTime.UtcNow)).TotalSeconds, r.Phase.ToString()));
+                    results.Add(((DateTime.UtcNow - (weighted ?? DateTime.UtcNow)).TotalSeconds, r.Phase.ToString(), r.Message ?? ""));
                     if (!r.IsFinished) await b.ActAsync(id, OpsConsole.Core.Rollouts.RolloutAction.Abort);
                     break;
                 }

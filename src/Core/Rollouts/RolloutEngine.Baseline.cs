@@ -7,6 +7,8 @@ namespace OpsConsole.Core.Rollouts;
 /// The baseline of a judged canary step (Kayenta's advice: compare like with like): a fresh revision
 /// of the stable version, as many instances as the canary, with the canary's traffic share taken from
 /// stable, for as long as the judged analysis runs. Removed when the analysis ends or the rollout ends.
+/// It is started beside the canary, without traffic, as soon as a judged step lies ahead: a new process
+/// takes seconds to pass its health checks, and the judge should compare from the canary's first traffic.
 /// </summary>
 public sealed partial class RolloutEngine
 {
@@ -43,6 +45,27 @@ public sealed partial class RolloutEngine
             await _cluster.SetWeightsAsync(r.Target, SplitFor(r, r.CanaryWeight), ct);
         }
         return baseline.Name;
+    }
+
+    /// <summary>A judged analysis step at or after the current one.</summary>
+    private bool JudgedStepAhead(Rollout r) =>
+        r.Strategy.Canary is { } c && c.Steps.Skip(r.CurrentStepIndex).OfType<AnalysisStep>().Any(a => JudgeRun.IsJudged(_templates.Find(a.Template)));
+
+    /// <summary>Starts the baseline beside the canary, without traffic, so the judged step finds it ready; a no-op when no judged step lies ahead.</summary>
+    private async Task WarmBaselineAsync(Rollout r, Revision canary, CancellationToken ct)
+    {
+        if (r.BaselineRevision is not null || r.StableRevision is null || r.StableVersion is null || r.StableRevision == r.Revision || !JudgedStepAhead(r)) return;
+        await _cluster.DeployRevisionAsync(r.Target, BaselineSpec(r, canary.DesiredInstances), ct);
+    }
+
+    /// <summary>Removes a baseline that was started but never got traffic (the rollout ended before its judged step).</summary>
+    private async Task RemoveWarmBaselineAsync(Rollout r, CancellationToken ct)
+    {
+        if (r.BaselineRevision is not null || r.StableVersion is null || r.Strategy.Canary is not { } c
+            || !c.Steps.OfType<AnalysisStep>().Any(a => JudgeRun.IsJudged(_templates.Find(a.Template)))) return;
+        var name = BaselineSpec(r, 1).Name;
+        var service = await _cluster.GetServiceAsync(r.Target, ct);
+        if (service?.FindRevision(name) is not null && service.Routing.WeightOf(name) == 0) await _cluster.RemoveRevisionAsync(r.Target, name, ct);
     }
 
     /// <summary>Takes the baseline's traffic back to stable (unless <paramref name="resplit"/> is false: the caller already moved it) and removes it; a no-op without one.</summary>

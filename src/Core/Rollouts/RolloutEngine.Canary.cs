@@ -35,6 +35,7 @@ public sealed partial class RolloutEngine
             switch (step)
             {
                 case SetWeightStep w:
+                    await WarmBaselineAsync(r, revision, ct);
                     if (!revision.IsReady)
                     {
                         r.Message = $"Waiting for the new revision: {revision.ReadyInstances} of {revision.DesiredInstances} instances healthy.";

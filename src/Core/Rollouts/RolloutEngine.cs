@@ -99,6 +99,7 @@ public sealed partial class RolloutEngine(IClusterAdapter cluster, AnalysisRunne
     {
         await SetCanaryWeightAsync(r, 100, ct);
         await EndBaselineAsync(r, ct);
+        await RemoveWarmBaselineAsync(r, ct);
         await _cluster.SetHeaderRoutesAsync(r.Target, [], ct);
         var old = r.StableRevision;
         if (old is not null && old != r.Revision)
@@ -129,6 +130,7 @@ public sealed partial class RolloutEngine(IClusterAdapter cluster, AnalysisRunne
             }
         }
         await EndBaselineAsync(r, ct, resplit: false);
+        await RemoveWarmBaselineAsync(r, ct);
         StopRuns(r, now, "The rollout was aborted.");
         r.Abort(reason, degraded, (by is null ? "Rolled back: " : $"Aborted by {by}: ") + reason, now);
         events.Add(new RolloutEvent(EventTypes.RollbackExecuted, new

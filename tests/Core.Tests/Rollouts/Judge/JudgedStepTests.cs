@@ -101,6 +101,43 @@ public sealed class JudgedStepTests
         Assert.Contains("judgeVerdict", JsonSerializer.Serialize(Assert.Single(events, e => e.Type == EventTypes.AnalysisFailed).Data));
     }
 
+    [Fact]
+    public async Task The_baseline_starts_beside_a_starting_canary_and_takes_its_share_in_the_tick_the_canary_first_gets_traffic()
+    {
+        var r = await StartAsync();
+        var baselineName = RolloutEngine.BaselineSpec(r, 1).Name;
+        _cluster.Inner.NeverReady.Add("1.1.0");
+
+        await _engine.TickAsync(r);
+
+        Assert.Equal(0, r.CanaryWeight);
+        Assert.NotNull((await _cluster.GetServiceAsync(Checkout))!.FindRevision(baselineName));
+        Assert.Equal(0, _cluster.Inner.WeightsOf(Checkout)!.WeightOf(baselineName));
+
+        _cluster.Inner.NeverReady.Remove("1.1.0");
+        _clock.Advance(TimeSpan.FromMilliseconds(500));
+        await _engine.TickAsync(r);
+
+        Assert.Equal(new TrafficSplit(new Dictionary<string, int> { ["1.0.0"] = 60, ["1.1.0"] = 20, [baselineName] = 20 }), _cluster.Inner.WeightsOf(Checkout));
+        Assert.Equal(baselineName, r.BaselineRevision);
+    }
+
+    [Fact]
+    public async Task A_rollout_aborted_before_its_judged_step_removes_the_baseline_started_for_it()
+    {
+        var r = await StartAsync();
+        var baselineName = RolloutEngine.BaselineSpec(r, 1).Name;
+        _cluster.Inner.NeverReady.Add("1.1.0");
+        await _engine.TickAsync(r);
+        Assert.NotNull((await _cluster.GetServiceAsync(Checkout))!.FindRevision(baselineName));
+
+        await _engine.AbortAsync(r, "Stopped by hand.", null, [], _clock.GetUtcNow().UtcDateTime, CancellationToken.None);
+
+        Assert.Equal(RolloutPhase.Aborted, r.Phase);
+        Assert.Null((await _cluster.GetServiceAsync(Checkout))!.FindRevision(baselineName));
+        Assert.Equal(TrafficSplit.AllTo("1.0.0"), _cluster.Inner.WeightsOf(Checkout));
+    }
+
     private sealed class NoMetrics : IMetricProvider
     {
         public Task<MetricValue> MeasureAsync(AnalysisMetric metric, ServiceEnvironment target, string revision, CancellationToken ct) =>
