@@ -18,6 +18,17 @@ public sealed class ConsoleSettings
     public double DemoRequestsPerSecond { get; init; } = 5;
     /// <summary>Hosts on loopback or private ranges that analysis checks and webhooks may call (OPS_EGRESS_ALLOW: host or host:port, comma-separated; default none).</summary>
     public string? EgressAllow { get; init; }
+    /// <summary>
+    /// Several console replicas share this store (OPS_SHARED_STORE, default false): rollouts are driven
+    /// under leases in the store, one replica per rollout, and move to a live replica when one dies.
+    /// </summary>
+    public bool SharedStore { get; init; }
+    /// <summary>
+    /// With a shared store, spread rollouts over the live replicas (OPS_REPLICA_ROLLOUTS=spread) when
+    /// every environment runs on a cluster all replicas reach; by default the replica holding the
+    /// cluster lease drives them all, as the local cluster's processes live in one replica.
+    /// </summary>
+    public bool SpreadRollouts { get; init; }
 
     public string StorePath => Path.Combine(DataDirectory, "opsconsole.db");
     public string JobStorePath => Path.Combine(DataDirectory, "jobs.db");
@@ -37,6 +48,8 @@ public sealed class ConsoleSettings
             Demo = !string.Equals(config["OPS_DEMO"], "false", StringComparison.OrdinalIgnoreCase) && config["OPS_DEMO"] != "0",
             DemoRequestsPerSecond = double.TryParse(config["OPS_DEMO_RPS"], System.Globalization.CultureInfo.InvariantCulture, out var rps) && rps >= 0 ? rps : 5,
             EgressAllow = config["OPS_EGRESS_ALLOW"],
+            SharedStore = string.Equals(config["OPS_SHARED_STORE"], "true", StringComparison.OrdinalIgnoreCase) || config["OPS_SHARED_STORE"] == "1",
+            SpreadRollouts = string.Equals(config["OPS_REPLICA_ROLLOUTS"], "spread", StringComparison.OrdinalIgnoreCase),
             JobPollInterval = double.TryParse(config["OPS_JOB_POLL_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
                 ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(1),
         };

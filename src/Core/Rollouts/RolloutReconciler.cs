@@ -22,7 +22,8 @@ public sealed class RolloutReconciler(
     EventOutbox outbox,
     RolloutUpdates updates,
     TimeProvider clock,
-    ILogger<RolloutReconciler> logger)
+    ILogger<RolloutReconciler> logger,
+    Replicas.IRolloutLeases leases)
 {
     private static readonly Actor Reconciler = new("reconciler", new HashSet<string>(Roles.All), "reconciler");
 
@@ -100,7 +101,11 @@ public sealed class RolloutReconciler(
                 .Select(r => new Waiting(r.Id, r.Phase, r.PausedByUser, r.PromoteFullRequested, r.CurrentStepIndex, r.StepStartedAt, r.StrategyJson, r.Generation, r.ScaleDownAt))
                 .ToListAsync(ct);
         }
-        var engine = new RolloutEngine(cluster, new AnalysisRunner(metrics, clock, new Judge.CanaryJudge(cluster, clock)), templates, clock);
+        // With several replicas on one store, each rollout is driven by the one replica holding its lease.
+        var held = await leases.HoldAsync(rollouts.Select(r => r.Id).ToList(), ct);
+        if (held.Count < rollouts.Count) rollouts = rollouts.Where(r => held.ContainsKey(r.Id)).ToList();
+        var engine = new RolloutEngine(leases is Replicas.SoleReplica ? cluster : new Replicas.FencedCluster(cluster, leases),
+            new AnalysisRunner(metrics, clock, new Judge.CanaryJudge(cluster, clock)), templates, clock);
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var gone in _ticked.Keys.Except(rollouts.Select(r => r.Id))) _ticked.TryRemove(gone, out _);
         foreach (var gone in _steps.Keys.Except(rollouts.Select(r => r.Id))) _steps.TryRemove(gone, out _);
@@ -127,7 +132,7 @@ public sealed class RolloutReconciler(
 
         // Not forced by a rollout finishing: it left its traffic on its own revision, and re-asserting
         // every target after each of many finishing passes made the last step wave wait.
-        if (keepStable)
+        if (keepStable && await leases.HoldsClusterAsync(ct))
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             // Read after the ticks: a rollout that just finished has changed its target's stable revision.

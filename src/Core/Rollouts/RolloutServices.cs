@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
 
@@ -14,6 +15,7 @@ public static class RolloutServices
     public static IServiceCollection AddRolloutEngine(this IServiceCollection services)
     {
         services.AddSingleton<RolloutUpdates>();
+        services.TryAddSingleton<Replicas.IRolloutLeases, Replicas.SoleReplica>();
         services.AddSingleton<RolloutReconciler>();
         services.AddScoped<IAnalysisTemplates>(sp =>
         {
