@@ -30,7 +30,9 @@ public sealed class ConsoleSettings
     /// </summary>
     public bool SpreadRollouts { get; init; }
 
-    public string StorePath => Path.Combine(DataDirectory, "opsconsole.db");
+    /// <summary>The SQLite store: OPS_SQLITE_FILE, else opsconsole.db in the data folder. Replicas on one machine may share one file (OPS_SHARED_STORE), each with its own data folder.</summary>
+    public string StorePath => SqliteFile ?? Path.Combine(DataDirectory, "opsconsole.db");
+    public string? SqliteFile { get; init; }
     public string JobStorePath => Path.Combine(DataDirectory, "jobs.db");
     public string KeysDirectory => Path.Combine(DataDirectory, "keys");
 
@@ -48,6 +50,7 @@ public sealed class ConsoleSettings
             Demo = !string.Equals(config["OPS_DEMO"], "false", StringComparison.OrdinalIgnoreCase) && config["OPS_DEMO"] != "0",
             DemoRequestsPerSecond = double.TryParse(config["OPS_DEMO_RPS"], System.Globalization.CultureInfo.InvariantCulture, out var rps) && rps >= 0 ? rps : 5,
             EgressAllow = config["OPS_EGRESS_ALLOW"],
+            SqliteFile = config["OPS_SQLITE_FILE"] is { Length: > 0 } f ? Path.GetFullPath(f) : null,
             SharedStore = string.Equals(config["OPS_SHARED_STORE"], "true", StringComparison.OrdinalIgnoreCase) || config["OPS_SHARED_STORE"] == "1",
             SpreadRollouts = string.Equals(config["OPS_REPLICA_ROLLOUTS"], "spread", StringComparison.OrdinalIgnoreCase),
             JobPollInterval = double.TryParse(config["OPS_JOB_POLL_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0

@@ -21,6 +21,12 @@ public static class EventsSetup
         services.AddSingleton<IEventSink, WebhookSink>();
         services.AddSingleton<OutboxRelay>();
         services.AddHostedService<OutboxRelayService>();
+        if (settings.SharedStore)
+        {
+            // Other replicas' events reach this replica's browsers and hub clients.
+            services.AddSingleton<OutboxTail>();
+            services.AddHostedService<OutboxTailService>();
+        }
         services.AddSingleton<WebhookSecrets>();
         services.AddSingleton<WebhookSender>();
         services.AddScoped<WebhookRegistry>();

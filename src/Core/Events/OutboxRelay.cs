@@ -101,8 +101,30 @@ public sealed class OutboxRelay : IDisposable
             if (_signal!.TryClaimCommitted(row.Id)) await PushLiveAsync(EventEnvelope.From(row), null, CancellationToken.None);
     }
 
+    /// <summary>
+    /// Pushes events read back from the store to this process's live sinks, skipping those it pushed
+    /// already: with a shared store, events committed by other replicas reach this replica's browsers
+    /// and hub clients this way (see <see cref="OutboxTail"/>).
+    /// </summary>
+    public async Task PushStoredLiveAsync(IReadOnlyList<OutboxEvent> rows, CancellationToken ct)
+    {
+        if (_live.Length == 0) return;
+        await _liveOneAtATime.WaitAsync(ct);
+        try
+        {
+            foreach (var row in rows)
+                if (!_pushed.Contains(row.Id) && (_signal?.TryClaimStored(row.Id) ?? true)) await PushLiveAsync(EventEnvelope.From(row), null, ct);
+        }
+        finally { _liveOneAtATime.Release(); }
+    }
+
+    // Event ids this process pushed live lately: the commit signal, the relay and the tail may each
+    // meet the same event, and a live view must see it once.
+    private readonly RecentIds _pushed = new(20_000);
+
     private async Task PushLiveAsync(EventEnvelope envelope, OpsDbContext? db, CancellationToken ct)
     {
+        if (!_pushed.Add(envelope.Id)) return;
         foreach (var sink in _live)
         {
             try { await sink.OnEventAsync(envelope, db!, ct); }
@@ -145,5 +167,28 @@ public sealed class OutboxRelay : IDisposable
         _signal?.ForgetStale(TimeSpan.FromMinutes(10));
         _logger.LogDebug("Relayed {Count} events", pending.Count);
         return pending.Count;
+    }
+
+    /// <summary>A bounded set of recent ids: the oldest are forgotten first.</summary>
+    private sealed class RecentIds(int capacity)
+    {
+        private readonly HashSet<string> _set = new(StringComparer.Ordinal);
+        private readonly Queue<string> _order = new();
+
+        public bool Contains(string id)
+        {
+            lock (_set) return _set.Contains(id);
+        }
+
+        public bool Add(string id)
+        {
+            lock (_set)
+            {
+                if (!_set.Add(id)) return false;
+                _order.Enqueue(id);
+                if (_order.Count > capacity) _set.Remove(_order.Dequeue());
+                return true;
+            }
+        }
     }
 }
