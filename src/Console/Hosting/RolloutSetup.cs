@@ -19,6 +19,7 @@ public static class RolloutSetup
             services.AddSingleton<IRolloutLeases, StoreLeases>();
             // Registered before the reconciler's service, so it stops after it: the leases are handed over once no pass runs.
             services.AddHostedService<ReplicaLeaseHandover>();
+            services.AddHealthChecks().AddCheck<ReplicaReadyCheck>("replica", tags: ["ready"]);
         }
         services.AddRolloutEngine();
         services.AddHostedService<RolloutReconcilerService>();

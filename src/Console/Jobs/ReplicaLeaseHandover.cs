@@ -1,11 +1,24 @@
+using System.Diagnostics.Metrics;
+using OpsConsole.Core.Events;
 using OpsConsole.Core.Replicas;
 
 namespace OpsConsole.Console.Jobs;
 
 /// <summary>On a graceful stop, gives up this replica's leases so another replica takes its rollouts at once instead of after the lease time.</summary>
-public sealed class ReplicaLeaseHandover(IRolloutLeases leases, ILogger<ReplicaLeaseHandover> logger) : IHostedService
+public sealed class ReplicaLeaseHandover(IRolloutLeases leases, ILogger<ReplicaLeaseHandover> logger, OutboxTail? tail = null) : IHostedService
 {
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Per replica on /metrics: what it drives, and how late other replicas' events reach its live views.
+        Hosting.ConsoleTelemetry.Meter.CreateObservableGauge("opsconsole.replica.rollouts", () => new Measurement<int>(leases.State.Rollouts, new KeyValuePair<string, object?>("replica", leases.Replica)),
+            "{rollout}", "Rollouts this replica drives under its leases.");
+        Hosting.ConsoleTelemetry.Meter.CreateObservableGauge("opsconsole.replica.cluster_lease", () => new Measurement<int>(leases.State.HoldsCluster ? 1 : 0, new KeyValuePair<string, object?>("replica", leases.Replica)),
+            null, "1 when this replica holds the cluster lease.");
+        if (tail is not null)
+            Hosting.ConsoleTelemetry.Meter.CreateObservableGauge("opsconsole.outbox.tail_lag", () => new Measurement<double>(tail.Lag.TotalSeconds, new KeyValuePair<string, object?>("replica", leases.Replica)),
+                "s", "How long the newest event read from the shared store had been there when this replica pushed it to its live views.");
+        return Task.CompletedTask;
+    }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {

@@ -26,6 +26,9 @@ public sealed class OutboxTail(IDbContextFactory<OpsDbContext> dbFactory, Outbox
     /// <summary>The outbox position read up to (for /metrics: how far behind the store this replica's live views are).</summary>
     public long Cursor => Interlocked.Read(ref _cursor);
 
+    /// <summary>How long the newest event of the last read had been in the store when this replica pushed it (the cross-replica live latency).</summary>
+    public TimeSpan Lag { get; private set; }
+
     /// <summary>One read: pushes what is new since the last one; returns how many rows it read.</summary>
     public async Task<int> ReadOnceAsync(CancellationToken ct)
     {
@@ -42,6 +45,7 @@ public sealed class OutboxTail(IDbContextFactory<OpsDbContext> dbFactory, Outbox
         await relay.PushStoredLiveAsync(rows, ct);
         foreach (var row in rows.Where(r => r.Position > _cursor))
             if (RolloutOf(row) is { } id) rollouts.Publish(id, row.Subject);
+        if (rows[^1].Position > _cursor) Lag = DateTime.UtcNow - rows[^1].Time;
         Interlocked.Exchange(ref _cursor, Math.Max(_cursor, rows[^1].Position));
         return rows.Count;
     }

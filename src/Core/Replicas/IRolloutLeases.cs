@@ -25,9 +25,15 @@ public interface IRolloutLeases
     /// </summary>
     bool Fresh { get; }
 
+    /// <summary>What this replica held after its last renewal (for /readyz and /metrics).</summary>
+    ReplicaLeaseState State { get; }
+
     /// <summary>Gives up everything this replica holds (a graceful shutdown), so another replica takes over at once.</summary>
     Task ReleaseAllAsync(CancellationToken ct);
 }
+
+/// <summary>A replica's leases after its last renewal: how many rollouts it drives, whether it holds the cluster, when it renewed.</summary>
+public sealed record ReplicaLeaseState(string Replica, int Rollouts, bool HoldsCluster, DateTime? RenewedAt);
 
 /// <summary>One process on its own store: it drives every rollout and the cluster, with nothing to write.</summary>
 public sealed class SoleReplica : IRolloutLeases
@@ -40,6 +46,8 @@ public sealed class SoleReplica : IRolloutLeases
     public Task<bool> HoldsClusterAsync(CancellationToken ct) => Task.FromResult(true);
 
     public bool Fresh => true;
+
+    public ReplicaLeaseState State => new(Replica, 0, true, null);
 
     public Task ReleaseAllAsync(CancellationToken ct) => Task.CompletedTask;
 }

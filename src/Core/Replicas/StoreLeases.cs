@@ -40,6 +40,8 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
 
     public bool Fresh => clock.GetUtcNow().UtcDateTime < _validUntil;
 
+    public ReplicaLeaseState State { get; private set; } = new(options.Replica, 0, false, null);
+
     public static string RolloutLease(Guid id) => RolloutPrefix + id.ToString("N");
 
     public async Task<IReadOnlyDictionary<Guid, long>> HoldAsync(IReadOnlyCollection<Guid> inFlight, CancellationToken ct)
@@ -59,8 +61,13 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
 
         if (options.RolloutsFollowCluster)
         {
-            if (!await TakeAsync(db, ClusterLease, started, expires, ct)) return new Dictionary<Guid, long>();
+            if (!await TakeAsync(db, ClusterLease, started, expires, ct))
+            {
+                State = new(me, 0, false, started);
+                return new Dictionary<Guid, long>();
+            }
             var token = await db.ReplicaLeases.Where(l => l.Name == ClusterLease).Select(l => l.Token).SingleAsync(ct);
+            State = new(me, inFlight.Count, true, started);
             return inFlight.ToDictionary(id => id, _ => token);
         }
 
@@ -83,6 +90,7 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
 
         // Leases of rollouts no longer in flight are dropped, so the table holds only live claims.
         await db.ReplicaLeases.Where(l => l.Holder == me && l.Name.StartsWith(RolloutPrefix) && !names.Keys.Contains(l.Name)).ExecuteDeleteAsync(ct);
+        State = new(me, held.Count, State.HoldsCluster, started);
         return held;
     }
 
@@ -90,7 +98,9 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await TakeAsync(db, ClusterLease, now, now + options.LeaseTime, ct);
+        var holds = await TakeAsync(db, ClusterLease, now, now + options.LeaseTime, ct);
+        State = State with { HoldsCluster = holds };
+        return holds;
     }
 
     public async Task ReleaseAllAsync(CancellationToken ct)
