@@ -34,6 +34,7 @@ public sealed class ReplicaLeaseTests
         public List<IReadOnlyCollection<Guid>> Passes { get; } = [];
         public string Replica => inner.Replica;
         public bool Fresh => inner.Fresh;
+        public ReplicaLeaseState State => inner.State;
         public Task<bool> HoldsClusterAsync(CancellationToken ct) => inner.HoldsClusterAsync(ct);
         public Task ReleaseAllAsync(CancellationToken ct) => inner.ReleaseAllAsync(ct);
 
