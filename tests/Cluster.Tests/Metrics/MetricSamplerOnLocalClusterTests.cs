@@ -53,7 +53,7 @@ public sealed class MetricSamplerOnLocalClusterTests : IAsyncLifetime
         Assert.InRange(totals.Requests, 100, 300);
         // Half of the requests (standard deviation about 9 in 300): four deviations either way.
         Assert.InRange(totals.ErrorRatio!.Value, 0.38, 0.62);
-        Assert.Equal(answers.Count(a => a.Status == 500) == 0, totals.Errors5xx == 0);
+        Assert.Equal(answers.Any(a => a.Status == 500), totals.Errors5xx > 0);
         Assert.Equal(0, totals.SlowerThanThreshold);
 
         var point = Assert.Single(await history.RangeAsync(Checkout, now.AddMinutes(-1), now.AddMinutes(1), TimeSpan.FromSeconds(10)));
