@@ -19,6 +19,13 @@ public sealed record RevisionMetrics(
 {
     public TimeSpan Window => To - From;
 
+    /// <summary>
+    /// How many of <see cref="Requests"/> took longer than each of <see cref="Metrics.MetricBounds.LatencyBoundsMs"/>
+    /// (same order), counted exactly per request; null when the cluster does not count them (Kubernetes
+    /// with Prometheus reports percentiles only).
+    /// </summary>
+    public IReadOnlyList<long>? SlowerThan { get; init; }
+
     /// <summary>Share of requests answered without a 5xx, 0..1.</summary>
     public double? SuccessRate => Requests == 0 ? null : 1.0 - (double)Errors5xx / Requests;
 

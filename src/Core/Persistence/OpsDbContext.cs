@@ -57,6 +57,7 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Promotions.PromotionApproval> PromotionApprovals => Set<Promotions.PromotionApproval>();
     public DbSet<Promotions.ReleaseEnvironment> ReleaseEnvironments => Set<Promotions.ReleaseEnvironment>();
     public DbSet<Replicas.ReplicaLease> ReplicaLeases => Set<Replicas.ReplicaLease>();
+    public DbSet<Metrics.MetricPoint> MetricPoints => Set<Metrics.MetricPoint>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

@@ -23,6 +23,12 @@ public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter
         return [.. Enumerable.Range(0, count).Select(i => new RequestSample(since + span * i / count, 10 + i * 7 % 11 * 0.1, false))];
     }
 
+    /// <summary>
+    /// Fake traffic: what <see cref="GetRevisionMetricsAsync"/> reports for a target, revision and window
+    /// ending now; null (the default) reports no traffic.
+    /// </summary>
+    public Func<ServiceEnvironment, string, DateTimeOffset, TimeSpan, RevisionMetrics>? Traffic { get; set; }
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ServiceEnvironment, Service> _services = new();
     public HashSet<string> NeverReady { get; } = [];
     /// <summary>Every call that changed something, in order ("weights 1.0.0=80%, 1.1.0=20%"); off when <see cref="RecordCalls"/> is false.</summary>
@@ -90,7 +96,9 @@ public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter
     public Task<RevisionMetrics> GetRevisionMetricsAsync(ServiceEnvironment target, string revision, TimeSpan window, CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
-        return Task.FromResult(new RevisionMetrics(target, revision, now - window, now, 0, 0, null, null, null));
+        if (Traffic is { } traffic) return Task.FromResult(traffic(target, revision, now, window));
+        return Task.FromResult(new RevisionMetrics(target, revision, now - window, now, 0, 0, null, null, null)
+        { SlowerThan = new long[Metrics.MetricBounds.LatencyBoundsMs.Count] });
     }
 
     public Task<bool> RemoveRevisionAsync(ServiceEnvironment target, string revision, CancellationToken ct = default)

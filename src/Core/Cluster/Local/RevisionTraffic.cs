@@ -35,6 +35,7 @@ internal sealed class RevisionTraffic
     {
         var second = at.ToUnixTimeSeconds();
         var bin = LatencyHistogram.BinOf(latencyMs);
+        var bound = BoundBinOf(latencyMs);
         var error = status >= 500;
         Samples.Add(new RequestSample(at, latencyMs, error));
         lock (_gate)
@@ -46,11 +47,14 @@ internal sealed class RevisionTraffic
                 bucket.Requests = 0;
                 bucket.Errors = 0;
                 if (bucket.Latency is not null) Array.Clear(bucket.Latency);
+                if (bucket.Bounds is not null) Array.Clear(bucket.Bounds);
             }
             bucket.Latency ??= new int[LatencyHistogram.Bins];
+            bucket.Bounds ??= new int[Metrics.MetricBounds.LatencyBoundsMs.Count + 1];
             bucket.Requests++;
             if (error) bucket.Errors++;
             bucket.Latency[bin]++;
+            bucket.Bounds[bound]++;
             _total++;
             if (error) _totalErrors++;
         }
@@ -68,6 +72,7 @@ internal sealed class RevisionTraffic
         var firstSecond = (now - window).ToUnixTimeSeconds();
         if (firstSecond > nowSecond) firstSecond = nowSecond;
         Span<long> merged = stackalloc long[LatencyHistogram.Bins];
+        Span<long> bounds = stackalloc long[Metrics.MetricBounds.LatencyBoundsMs.Count + 1];
         long requests = 0, errors = 0;
         lock (_gate)
         {
@@ -77,12 +82,31 @@ internal sealed class RevisionTraffic
                 requests += bucket.Requests;
                 errors += bucket.Errors;
                 for (var i = 0; i < merged.Length; i++) merged[i] += bucket.Latency![i];
+                for (var i = 0; i < bounds.Length; i++) bounds[i] += bucket.Bounds![i];
             }
+        }
+        // Slower than bound i: every request whose bound bin lies above i.
+        var slower = new long[bounds.Length - 1];
+        long above = 0;
+        for (var i = slower.Length - 1; i >= 0; i--)
+        {
+            above += bounds[i + 1];
+            slower[i] = above;
         }
         return new RevisionMetrics(Target, Revision, DateTimeOffset.FromUnixTimeSeconds(firstSecond), now, requests, errors,
             LatencyHistogram.Quantile(merged, requests, 0.50),
             LatencyHistogram.Quantile(merged, requests, 0.90),
-            LatencyHistogram.Quantile(merged, requests, 0.99));
+            LatencyHistogram.Quantile(merged, requests, 0.99))
+        { SlowerThan = slower };
+    }
+
+    /// <summary>How many of <see cref="Metrics.MetricBounds.LatencyBoundsMs"/> the latency exceeds: 0 when within the first, the count of bounds when slower than all.</summary>
+    internal static int BoundBinOf(double latencyMs)
+    {
+        var bounds = Metrics.MetricBounds.LatencyBoundsMs;
+        var k = 0;
+        while (k < bounds.Count && latencyMs > bounds[k]) k++;
+        return k;
     }
 
     private sealed class Bucket
@@ -91,5 +115,7 @@ internal sealed class RevisionTraffic
         public long Requests;
         public long Errors;
         public int[]? Latency;
+        /// <summary>Requests per interval between consecutive <see cref="Metrics.MetricBounds.LatencyBoundsMs"/> (exact SLO counts).</summary>
+        public int[]? Bounds;
     }
 }

@@ -1034,6 +1034,115 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.ToTable("IncidentRunbooks", (string)null);
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Metrics.MetricPoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("BucketStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Errors5xx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("LatencyP50Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LatencyP90Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LatencyP99Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Revision")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SlowerThan10000Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan1000Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan100Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan10Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan1500Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan150Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan2000Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan200Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan2500Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan250Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan25Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan300Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan400Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan5000Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan500Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan50Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan5Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan750Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan75Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StepSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StepSeconds", "BucketStart");
+
+                    b.HasIndex("Service", "Environment", "BucketStart", "Revision", "StepSeconds")
+                        .IsUnique();
+
+                    b.ToTable("MetricPoints");
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Migrations.Orchestration.DeploymentPlan", b =>
                 {
                     b.Property<Guid>("Id")
