@@ -56,6 +56,8 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Promotions.Promotion> Promotions => Set<Promotions.Promotion>();
     public DbSet<Promotions.PromotionApproval> PromotionApprovals => Set<Promotions.PromotionApproval>();
     public DbSet<Promotions.ReleaseEnvironment> ReleaseEnvironments => Set<Promotions.ReleaseEnvironment>();
+    public DbSet<Drills.Drill> Drills => Set<Drills.Drill>();
+    public DbSet<Drills.DrillRun> DrillRuns => Set<Drills.DrillRun>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
