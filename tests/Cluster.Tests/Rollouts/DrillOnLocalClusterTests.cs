@@ -11,7 +11,7 @@ using OpsConsole.Core.Rollouts;
 namespace OpsConsole.Cluster.Tests.Rollouts;
 
 /// <summary>A rollback drill on the real local cluster: real workload processes, the real ingress, traffic, the reconciler.</summary>
-public sealed class DrillOnLocalClusterTests
+public sealed class DrillOnLocalClusterTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private static readonly Actor Admin = new("ada", new HashSet<string> { Roles.Admin }, "it");
 
@@ -43,7 +43,8 @@ public sealed class DrillOnLocalClusterTests
             return run!.Status != "Running";
         }, TimeSpan.FromSeconds(120), () => $"the drill run ends; last: {run?.Status} {run?.Reason}");
 
-        Assert.True(run!.Passed, run.Reason);
+        output.WriteLine($"drill run {run!.Status}: detection {run.DetectionSeconds:0.00} s, rollback {run.RollbackSeconds:0.00} s (target {run.TargetSeconds} s): {run.Reason}");
+        Assert.True(run.Passed, run.Reason);
         Assert.Equal("Passed", run.Status);
         Assert.True(run.DetectionSeconds > 0, $"detection {run.DetectionSeconds}");
         Assert.True(run.RollbackSeconds > 0, $"rollback {run.RollbackSeconds}");

@@ -210,7 +210,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["POST /api/v1/drills/{id}/enable"] = R("POST", async (f, _) => $"/api/v1/drills/{await MatrixDrillAsync(f)}/enable", DrillRunners, HttpStatusCode.OK),
         ["POST /api/v1/drills/{id}/disable"] = R("POST", async (f, _) => $"/api/v1/drills/{await MatrixDrillAsync(f)}/disable", DrillRunners, HttpStatusCode.OK),
         ["DELETE /api/v1/drills/{id}"] = R("DELETE", async (f, _) => $"/api/v1/drills/{await MatrixDrillAsync(f)}", DrillRunners, HttpStatusCode.NoContent),
-        ["GET /api/v1/drill-runs/{runId}"] = R("GET", async (f, _) =>
+        ["GET /api/v1/drill-runs/{id}"] = R("GET", async (f, _) =>
         {
             using var admin = f.Factory.CreateAdminClient();
             var run = await admin.PostAsync($"/api/v1/drills/{await MatrixDrillAsync(f)}/run", null).EnsureStatusAsync(HttpStatusCode.Accepted);

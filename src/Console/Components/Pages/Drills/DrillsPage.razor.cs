@@ -45,9 +45,11 @@ public partial class DrillsPage
     {
         await using (var db = await DbFactory.CreateDbContextAsync())
             _targets = (await db.DeployTargets.AsNoTracking().OrderBy(t => t.Service).ThenBy(t => t.Environment).Select(t => t.Service + "/" + t.Environment).ToListAsync());
-        _form.Target ??= _targets.FirstOrDefault();
         await using var scope = ScopeFactory.CreateAsyncScope();
-        _drills = await scope.ServiceProvider.GetRequiredService<DrillDesk>().ListAsync();
+        var desk = scope.ServiceProvider.GetRequiredService<DrillDesk>();
+        // Drills stay out of production by default: the form starts on a non-production target.
+        _form.Target ??= _targets.FirstOrDefault(t => !desk.IsProd(t[(t.IndexOf('/') + 1)..])) ?? _targets.FirstOrDefault();
+        _drills = await desk.ListAsync();
     }
 
     private async Task CreateAsync()
