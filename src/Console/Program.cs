@@ -53,6 +53,7 @@ builder.Services.AddConsoleReleases();
 builder.Services.AddConsoleDora(builder.Configuration);
 builder.Services.AddConsolePromotions();
 builder.Services.AddConsoleMetrics();
+builder.Services.AddConsoleDrills();
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -110,6 +111,7 @@ api.MapOnCallApi();
 api.MapRunbooksApi();
 api.MapDoraApi();
 api.MapMetricsApi();
+api.MapDrillsApi();
 app.MapReleasesApi(); // CI routes open to a Ci token (Pipeline policy); the rest under Read
 app.MapPromotionsApi(); // outside the group: Ci tokens hold no Read role
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",

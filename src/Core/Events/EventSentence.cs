@@ -79,6 +79,8 @@ public static class EventSentence
                 : $"promotion of {d.S("service")} {d.S("version")} to {d.S("environment")} failed{Reason(d.S("reason"))}",
             EventTypes.FreezeOverridden => $"freeze {d.S("window")} overridden for {d.S("service")} {d.S("version")} to {d.S("environment")} by {d.S("by") ?? e.Actor}{Reason(d.S("reason"))}",
             EventTypes.ConfigChanged => $"config {string.Join(", ", d.Strings("keys"))} {d.S("change") ?? "changed"} on {subject}{(d.B("secret") == true ? " (secret)" : "")}{by}",
+            EventTypes.DrillCompleted => $"rollback drill on {subject} {(d.B("passed") == true ? "passed" : "failed")}" +
+                (d.S("rollbackSeconds") is { } rb ? $": rolled back in {Seconds(rb)} s (target {d.S("targetSeconds")} s)" : "") + (d.B("passed") == true ? "" : Reason(d.S("reason"))),
             _ => $"{e.Type} {e.Subject}{by}",
         };
     }
@@ -94,6 +96,8 @@ public static class EventSentence
     private static string From(string? previous) => previous is null ? "" : $" (from {previous})";
     private static string Arrow(string? from, string? to) => from is null ? $"{to}" : $"{from} → {to}";
     private static string? Short(string? sha) => sha is { Length: > 12 } ? sha[..12] : sha;
+    private static string Seconds(string s) => double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v)
+        ? v.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture) : s;
     private static string Paren(string? s) => s is null ? "" : $" ({s})";
     private static string Reason(string? s) => string.IsNullOrWhiteSpace(s) ? "" : $": {s.TrimEnd('.')}";
     private static string Approved(Data d) => d.S("approvedBy") is { } a ? $", approved by {a}" : "";

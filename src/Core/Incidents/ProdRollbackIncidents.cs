@@ -51,7 +51,9 @@ public sealed class ProdRollbackIncidents(IncidentSettings settings, EventOutbox
 
     private async Task OpenAsync(EventEnvelope e, OpsDbContext db, CancellationToken ct)
     {
-        var (service, environment, version, stable, reason) = Read(e);
+        var (service, environment, version, stable, reason, drill) = Read(e);
+        // A rollback drill rolls back on purpose; the drill opens its own incident when it fails.
+        if (drill) return;
         if (service is null || environment is null || !settings.ProdEnvironments.Contains(environment)) return;
         if (db.Incidents.Local.Any(i => i.OriginEventId == e.Id) || await db.Incidents.AnyAsync(i => i.OriginEventId == e.Id, ct)) return;
 
@@ -77,9 +79,10 @@ public sealed class ProdRollbackIncidents(IncidentSettings settings, EventOutbox
         logger.LogInformation("Rollback of {Service}/{Environment} opened incident {IncidentId}", service, environment, incident.Id);
     }
 
-    private static (string? Service, string? Environment, string? Version, string? Stable, string? Reason) Read(EventEnvelope e)
+    private static (string? Service, string? Environment, string? Version, string? Stable, string? Reason, bool Drill) Read(EventEnvelope e)
     {
         string? service = null, environment = null, version = null, stable = null, reason = null;
+        var drill = false;
         using (var doc = JsonDocument.Parse(e.CloudEventJson))
         {
             if (doc.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Object)
@@ -89,6 +92,7 @@ public sealed class ProdRollbackIncidents(IncidentSettings settings, EventOutbox
                 version = Str(data, "version");
                 stable = Str(data, "stableVersion");
                 reason = Str(data, "reason");
+                drill = data.TryGetProperty("drill", out var d) && d.ValueKind == JsonValueKind.True;
             }
         }
         if (service is null || environment is null)
@@ -96,7 +100,7 @@ public sealed class ProdRollbackIncidents(IncidentSettings settings, EventOutbox
             var parts = e.Subject.Split('/');
             if (parts.Length == 2) (service, environment) = (parts[0], parts[1]);
         }
-        return (service, environment, version, stable, reason);
+        return (service, environment, version, stable, reason, drill);
     }
 
     private static string? Str(JsonElement data, string name) =>

@@ -58,6 +58,8 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Promotions.ReleaseEnvironment> ReleaseEnvironments => Set<Promotions.ReleaseEnvironment>();
     public DbSet<Replicas.ReplicaLease> ReplicaLeases => Set<Replicas.ReplicaLease>();
     public DbSet<Metrics.MetricPoint> MetricPoints => Set<Metrics.MetricPoint>();
+    public DbSet<Drills.Drill> Drills => Set<Drills.Drill>();
+    public DbSet<Drills.DrillRun> DrillRuns => Set<Drills.DrillRun>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

@@ -60,6 +60,12 @@ public sealed class Rollout
 
     public List<AnalysisRun> AnalysisRuns { get; set; } = [];
 
+    /// <summary>
+    /// Set when a rollback drill started this rollout (a deliberately faulty build): every event it
+    /// emits carries <c>"drill": true</c>, so DORA never counts it and a prod rollback opens no incident.
+    /// </summary>
+    public Guid? DrillRunId { get; set; }
+
     public ServiceEnvironment Target => new(Service, Environment);
     public bool IsFinished => Phase is RolloutPhase.Healthy or RolloutPhase.Aborted or RolloutPhase.Degraded;
 

@@ -16,10 +16,34 @@ public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, Roll
     /// <summary>Strategies a request may name instead of giving one inline.</summary>
     public static IReadOnlyList<string> NamedStrategies => ["default", "canary", "blueGreen"];
 
-    public async Task<Rollout> StartAsync(Actor actor, string? service, string? environment, string? version, JsonElement? strategy,
+    public Task<Rollout> StartAsync(Actor actor, string? service, string? environment, string? version, JsonElement? strategy,
         IReadOnlyDictionary<string, string>? config, CancellationToken ct = default)
     {
         actor.Require("start rollouts", RolloutActions.StartRoles);
+        return StartCoreAsync(actor, service, environment, version, strategy, config, null, ct);
+    }
+
+    /// <summary>Who may start a drill's rollout: the people who run drills (the drill checks its own rules first).</summary>
+    public static readonly string[] DrillRoles = [Roles.Facilitator, Roles.Admin];
+
+    /// <summary>
+    /// Starts a rollback drill's rollout: the target's stable version with the given config (its stable
+    /// config plus the fault), the target's default strategy, marked with the drill run so every event
+    /// it emits says <c>"drill": true</c>. Saved in the caller's unit of work together with anything it
+    /// already holds (the drill run). 404 when the target does not exist or has nothing deployed.
+    /// </summary>
+    public async Task<Rollout> StartDrillAsync(Actor actor, ServiceEnvironment target, IReadOnlyDictionary<string, string> config, Guid drillRunId, CancellationToken ct = default)
+    {
+        actor.Require("run drills", DrillRoles);
+        var deployTarget = await db.DeployTargets.AsNoTracking().FirstOrDefaultAsync(t => t.Service == target.Service && t.Environment == target.Environment, ct)
+                           ?? throw new NotFoundException($"Service '{target.Service}' in environment '{target.Environment}'");
+        if (deployTarget.StableVersion is null) throw new ConflictException($"{target} has no stable version deployed: there is nothing to drill against.");
+        return await StartCoreAsync(actor, target.Service, target.Environment, deployTarget.StableVersion, null, config, drillRunId, ct);
+    }
+
+    private async Task<Rollout> StartCoreAsync(Actor actor, string? service, string? environment, string? version, JsonElement? strategy,
+        IReadOnlyDictionary<string, string>? config, Guid? drillRunId, CancellationToken ct)
+    {
         var target = new ServiceEnvironment(service ?? "", environment ?? "");
         var deployTarget = await db.DeployTargets.FirstOrDefaultAsync(t => t.Service == target.Service && t.Environment == target.Environment, ct)
                            ?? throw new NotFoundException($"Service '{target.Service}' in environment '{target.Environment}'");
@@ -36,17 +60,17 @@ public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, Roll
             ConfigJson = JsonSerializer.Serialize(spec.Config), Instances = deployTarget.Instances,
             StableRevision = deployTarget.StableRevision, StableVersion = deployTarget.StableVersion, StableConfigJson = deployTarget.StableConfigJson,
             StrategyJson = chosen.ToJson(), CreatedBy = actor.Name, CreatedAt = now, AttemptStartedAt = now, StepStartedAt = now, UpdatedAt = now,
-            Message = "Starting.",
+            Message = "Starting.", DrillRunId = drillRunId,
         };
         db.Rollouts.Add(rollout);
         // Config values may hold credentials: the audit trail and events carry the keys only.
-        var summary = new { rolloutId = rollout.Id, version = spec.Version, revision = spec.Name, strategy = chosen.Kind, configKeys = spec.Config.Keys, from = deployTarget.StableVersion };
+        var summary = new { rolloutId = rollout.Id, version = spec.Version, revision = spec.Name, strategy = chosen.Kind, configKeys = spec.Config.Keys, from = deployTarget.StableVersion, drillRunId };
         AuditTrail.Record(db, actor, "rollout.start", $"{target}", after: summary);
-        outbox.Add(db, actor, EventTypes.DeployStarted, target.ToString(), new
+        outbox.Add(db, actor, EventTypes.DeployStarted, target.ToString(), RolloutEventData.For(rollout, new
         {
             rolloutId = rollout.Id, service = target.Service, environment = target.Environment,
             version = spec.Version, revision = spec.Name, previousVersion = deployTarget.StableVersion, strategy = chosen.Kind, by = actor.Name
-        });
+        }));
         try
         {
             await db.SaveChangesAsync(ct);
@@ -73,7 +97,7 @@ public sealed class RolloutCoordinator(OpsDbContext db, EventOutbox outbox, Roll
             rollout.Generation++;
             AuditTrail.Record(db, actor, $"rollout.{RolloutActions.RouteName(action)}", $"{rollout.Target}",
                 before: before, after: new { rolloutId = rollout.Id, phase = rollout.Phase.ToString(), step = rollout.CurrentStepIndex, weights = rollout.Weights });
-            foreach (var e in events) outbox.Add(db, actor, e.Type, rollout.Target.ToString(), e.Data);
+            foreach (var e in events) outbox.Add(db, actor, e.Type, rollout.Target.ToString(), RolloutEventData.For(rollout, e.Data));
             try
             {
                 await db.SaveChangesAsync(ct);

@@ -326,7 +326,7 @@ public sealed class RolloutReconciler(
         var actor = Reconciler with { CorrelationId = rollout.Id.ToString("N") };
         foreach (var e in events)
         {
-            outbox.Add(db, actor, e.Type, subject, e.Data);
+            outbox.Add(db, actor, e.Type, subject, RolloutEventData.For(rollout, e.Data));
             // Decisions the console took on its own are audited like a person's.
             if (e.Type is EventTypes.RollbackExecuted or EventTypes.DeployCompleted)
                 AuditTrail.Record(db, actor, e.Type == EventTypes.RollbackExecuted ? "rollout.rollback" : "rollout.complete", subject,

@@ -56,6 +56,9 @@ public sealed class RolloutHarness : IAsyncDisposable
     public TrafficGenerator Traffic { get; }
     public RolloutReconciler Reconciler => _services.GetRequiredService<RolloutReconciler>();
 
+    /// <summary>A unit of work with the console's scoped services (the coordinator, the drill desk).</summary>
+    public AsyncServiceScope NewScope() => _services.CreateAsyncScope();
+
     public OpsDbContext NewContext() => _services.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
 
     /// <summary>Migrates the store, seeds the templates and one target at 1.0.0, and brings the stable revision up.</summary>

@@ -106,6 +106,22 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
 
     private static readonly string[] RunbookEditors = [Roles.OnCall, Roles.Admin];
 
+    private static readonly string[] DrillRunners = [Roles.Facilitator, Roles.Admin];
+
+    private static object MatrixDrillBody() => new
+    {
+        service = RoleMatrixFixture.Service, environment = RoleMatrixFixture.Environment,
+        fault = new Dictionary<string, string> { ["FAULT_ERROR_RATE"] = "0.5" }, cron = "0 3 * * 1", targetSeconds = 60, enabled = false,
+    };
+
+    /// <summary>A drill on the matrix target created by the admin (disabled: never scheduled); returns its id.</summary>
+    private static async Task<Guid> MatrixDrillAsync(RoleMatrixFixture f)
+    {
+        using var admin = f.Factory.CreateAdminClient();
+        var created = await admin.PostAsJsonAsync("/api/v1/drills", MatrixDrillBody(), TestApi.Json).EnsureStatusAsync(HttpStatusCode.Created);
+        return (await created.ReadJsonAsync()).GetProperty("id").GetGuid();
+    }
+
     /// <summary>A runbook (a task, then a silence.create step) with a fresh slug; step 1 is done by hand, step 2 runs the action.</summary>
     private static string MatrixRunbook(string slug) =>
         $"---\ntitle: Matrix {slug}\nslug: {slug}\nowners: [sre]\n---\n\n- [ ] Look at the dashboard\n\n```action\nname: silence.create\nmatchers: service=matrix\nduration: 5m\ncomment: matrix\n```\n";
@@ -189,6 +205,19 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["GET /api/v1/dora"] = R("GET", "/api/v1/dora", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/metrics/{service}/{environment}"] = R("GET",
             $"/api/v1/metrics/{RoleMatrixFixture.Service}/{RoleMatrixFixture.Environment}", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/drills"] = R("GET", "/api/v1/drills", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/drills"] = R("POST", "/api/v1/drills", DrillRunners, HttpStatusCode.Created, _ => MatrixDrillBody()),
+        ["GET /api/v1/drills/{id}"] = R("GET", async (f, _) => $"/api/v1/drills/{await MatrixDrillAsync(f)}", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/drills/{id}/run"] = R("POST", async (f, _) => $"/api/v1/drills/{await MatrixDrillAsync(f)}/run", DrillRunners, HttpStatusCode.Accepted),
+        ["POST /api/v1/drills/{id}/enable"] = R("POST", async (f, _) => $"/api/v1/drills/{await MatrixDrillAsync(f)}/enable", DrillRunners, HttpStatusCode.OK),
+        ["POST /api/v1/drills/{id}/disable"] = R("POST", async (f, _) => $"/api/v1/drills/{await MatrixDrillAsync(f)}/disable", DrillRunners, HttpStatusCode.OK),
+        ["DELETE /api/v1/drills/{id}"] = R("DELETE", async (f, _) => $"/api/v1/drills/{await MatrixDrillAsync(f)}", DrillRunners, HttpStatusCode.NoContent),
+        ["GET /api/v1/drill-runs/{id}"] = R("GET", async (f, _) =>
+        {
+            using var admin = f.Factory.CreateAdminClient();
+            var run = await admin.PostAsync($"/api/v1/drills/{await MatrixDrillAsync(f)}/run", null).EnsureStatusAsync(HttpStatusCode.Accepted);
+            return $"/api/v1/drill-runs/{(await run.ReadJsonAsync()).GetProperty("runId").GetGuid()}";
+        }, Everyone, HttpStatusCode.OK),
         ["POST /api/v1/rollouts"] = R("POST", async (f, role) =>
         {
             await f.Factory.SeedTargetAsync(StartTarget(role));

@@ -111,6 +111,8 @@ public sealed class EventSentenceTests : ComponentContext
             "freeze Weekend freeze overridden for checkout 1.9.0 to prod by admin: Security fix" },
         { EventTypes.ConfigChanged, new { service = "checkout", environment = "prod", keys = new[] { "API_KEY" }, change = "changed", secret = true, version = 2 },
             "config API_KEY changed on checkout/prod (secret) by vera" },
+        { EventTypes.DrillCompleted, new { drillId = Id, runId = Id, service = "checkout", environment = "staging", status = "Passed", passed = true, detectionSeconds = 3.21, rollbackSeconds = 4.56, targetSeconds = 60, drill = true },
+            "rollback drill on checkout/staging passed: rolled back in 4.6 s (target 60 s)" },
     };
 
     [Theory]

@@ -643,6 +643,161 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.ToTable("ConfigSecretVersions");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Drills.Drill", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AllowProd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpectedAlert")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FaultJson")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TargetSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TimeoutSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Service", "Environment");
+
+                    b.ToTable("Drills");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Drills.DrillRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AbortedByDrill")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("AlertFired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DetectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("DetectionSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("DrillId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpectedAlert")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FaultLiveAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Passed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("RollbackSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid?>("RolloutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Runbook")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("RunbookLinked")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StableAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TargetSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TriggeredBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DrillId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_DrillRuns_OneRunningPerDrill")
+                        .HasFilter("\"Status\" = 'Running'");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("DrillId", "StartedAt");
+
+                    b.ToTable("DrillRuns");
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Events.OutboxEvent", b =>
                 {
                     b.Property<long>("Position")
@@ -2205,6 +2360,9 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.Property<int>("CurrentStepIndex")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("DrillRunId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Environment")
                         .IsRequired()
                         .HasColumnType("TEXT");
@@ -2576,6 +2734,15 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.HasOne("OpsConsole.Core.Alerting.AlertGroup", null)
                         .WithMany("Members")
                         .HasForeignKey("GroupKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Drills.DrillRun", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Drills.Drill", null)
+                        .WithMany()
+                        .HasForeignKey("DrillId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
