@@ -40,7 +40,7 @@ public static class FatigueDemoHistory
 
             // Flapping, non-actionable, at night: pages, nobody acknowledges, gone within minutes.
             if (d % 2 == 0) w.Fire("DiskAlmostFull", "payments", null, day.AddHours(2).AddMinutes(15 + ((d % 4) * 7)), TimeSpan.FromMinutes(2 + (d % 3)), ack: null);
-            if (d % 5 == 0) w.Fire("DiskAlmostFull", "payments", null, day.AddHours(22).AddMinutes(40), TimeSpan.FromMinutes(3), ack: null);
+            if (d % 4 == 1) w.Fire("DiskAlmostFull", "payments", null, day.AddHours(22).AddMinutes(40), TimeSpan.FromMinutes(3), ack: null);
 
             // Every weekday at 10:00 for three hours, acknowledged once a week at most: a ticket, not a page.
             if (weekday) w.Fire("CertificateExpiresSoon", "catalog", null, day.AddHours(10), TimeSpan.FromHours(3), ack: d % 7 == 1 ? TimeSpan.FromMinutes(12) : null,

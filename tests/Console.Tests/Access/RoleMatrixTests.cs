@@ -187,6 +187,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["GET /api/v1/rollouts/{id}/manifests"] = R("GET", (f, _) => Task.FromResult($"/api/v1/rollouts/{f.RolloutId}/manifests"), Everyone, HttpStatusCode.OK),
         ["GET /api/v1/clusters"] = R("GET", "/api/v1/clusters", Everyone, HttpStatusCode.OK),
         ["GET /api/v1/dora"] = R("GET", "/api/v1/dora", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/alert-fatigue"] = R("GET", "/api/v1/alert-fatigue", Everyone, HttpStatusCode.OK),
         ["POST /api/v1/rollouts"] = R("POST", async (f, role) =>
         {
             await f.Factory.SeedTargetAsync(StartTarget(role));

@@ -10,9 +10,9 @@ namespace OpsConsole.Core.Tests.Fatigue;
 
 /// <summary>
 /// The assessment read from a real store holding the demo history, written for "now" Mon 30 Mar 2026 12:00 UTC: 27 days from
-/// Tue 3 Mar to Sun 29 Mar. DiskAlmostFull fires on even days (14) and every fifth day (6): 20; CertificateExpiresSoon every
-/// weekday: 19; HighErrorRate and PodRestarting on 6 days each with one incident per day: 12; LatencyHigh three instances on
-/// 3 days: 9. One page per firing: 60. Schedule "Primary" rotates weekly at 09:00 UTC from 23 Feb with one person, so the
+/// Tue 3 Mar to Sun 29 Mar (days 0 to 26). DiskAlmostFull fires on even days (14) and on days 1, 5, 9, … 25 (7): 21;
+/// CertificateExpiresSoon every weekday: 19; HighErrorRate and PodRestarting on 6 days each with one incident per day: 12;
+/// LatencyHigh three instances on 3 days: 9. One page per firing: 61. Schedule "Primary" rotates weekly at 09:00 UTC from 23 Feb with one person, so the
 /// period (2 Mar 12:00 to 30 Mar 12:00) holds five shifts, cut at 9, 16, 23 and 30 Mar 09:00.
 /// </summary>
 public sealed class FatigueStoreTests : IAsyncLifetime
@@ -47,11 +47,11 @@ public sealed class FatigueStoreTests : IAsyncLifetime
     public async Task The_demo_history_is_assessed_with_its_known_figures()
     {
         var r = await ReportAsync("Primary");
-        Assert.Equal((60, 60), (r.Figures.Pages, r.Figures.Firings));
-        Assert.Equal([("DiskAlmostFull", 20), ("CertificateExpiresSoon", 19), ("HighErrorRate", 6), ("PodRestarting", 6)],
+        Assert.Equal((61, 61), (r.Figures.Pages, r.Figures.Firings));
+        Assert.Equal([("DiskAlmostFull", 21), ("CertificateExpiresSoon", 19), ("HighErrorRate", 6), ("PodRestarting", 6)],
             r.Rules.Where(x => x.Rule != "LatencyHigh").Select(x => (x.Rule, x.Firings)));
         Assert.Equal(9, r.Rules.Single(x => x.Rule == "LatencyHigh").Firings);
-        Assert.Equal(20, r.Figures.SelfResolved);
+        Assert.Equal(21, r.Figures.SelfResolved);
         Assert.Equal((6, 6), (r.Figures.IncidentsWithDuplicatePages, r.Figures.DuplicatePages));
         Assert.Equal((1, 1), (r.Figures.LongSilences, r.Figures.RenewedSilences));
         Assert.Equal(["DiskAlmostFull", "PodRestarting"], r.RulesWithoutRunbook.Select(x => x.Rule).Order());
@@ -70,12 +70,12 @@ public sealed class FatigueStoreTests : IAsyncLifetime
         await using (var db = _store.NewContext())
         {
             Assert.False(await FatigueDemoHistory.EnsureAsync(db, Now.AddDays(3)));
-            Assert.Equal(60, await db.Pages.CountAsync());
+            Assert.Equal(61, await db.Pages.CountAsync());
             var alerts = await db.Alerts.ToListAsync();
             Assert.All(alerts, a => Assert.Equal("true", a.Labels["demo"]));
             Assert.All(alerts, a => Assert.Equal(FatigueDemoHistory.Source, a.Source));
         }
-        Assert.Equal(60, (await ReportAsync(null)).Figures.Pages);
+        Assert.Equal(61, (await ReportAsync(null)).Figures.Pages);
     }
 
     [Fact]
@@ -84,7 +84,7 @@ public sealed class FatigueStoreTests : IAsyncLifetime
         var other = await ReportAsync("Other");
         Assert.Equal((0, 0, 5), (other.Figures.Pages, other.Figures.Firings, other.Figures.Shifts));
         var all = await ReportAsync(null);
-        Assert.Equal((60, 10), (all.Figures.Pages, all.Figures.Shifts));
+        Assert.Equal((61, 10), (all.Figures.Pages, all.Figures.Shifts));
         var e = await Assert.ThrowsAsync<InvalidInputException>(() => ReportAsync("Nobody's"));
         Assert.True(e.Errors.ContainsKey("schedule"));
     }
