@@ -13,6 +13,9 @@ public static class FatigueCalculator
     public const double PointsPerThreshold = 25;
     public const int MaxRulesShown = 50;
 
+    /// <summary>How far back a firing of another rule on the same service is looked for (inhibition advice).</summary>
+    public static readonly TimeSpan InhibitLookBack = TimeSpan.FromDays(1);
+
     public static FatigueReport Compute(FatigueHistory history, FatigueSettings settings, DateTime from, DateTime to, string? schedule, string timeZone)
     {
         var zone = DateTimeZoneProviders.Tzdb.GetZoneOrNull(timeZone) ?? DateTimeZone.Utc;
@@ -23,7 +26,9 @@ public static class FatigueCalculator
         var firings = history.Firings.Where(f => f.FiredAt >= from && f.FiredAt < to).OrderBy(f => f.FiredAt).ToList();
         var weeks = (to - from).TotalDays / 7;
 
-        bool OutOfHours(DateTime at)
+        var outOfHoursPages = new HashSet<Guid>(pages.Where(p => OutsideHours(p.CreatedAt)).Select(p => p.Id));
+        bool OutOfHours(FatiguePage p) => outOfHoursPages.Contains(p.Id);
+        bool OutsideHours(DateTime at)
         {
             var local = Instant.FromDateTimeUtc(DateTime.SpecifyKind(at, DateTimeKind.Utc)).InZone(zone).LocalDateTime;
             return !settings.WorkDays.Contains(local.DayOfWeek) || local.TimeOfDay < settings.WorkStart || local.TimeOfDay >= settings.WorkEnd;
@@ -36,7 +41,8 @@ public static class FatigueCalculator
                 (acksByFp.TryGetValue(fp, out var l) ? l : acksByFp[fp] = []).Add(p.AcknowledgedAt!.Value);
         bool Acknowledged(FatigueFiring f) => acksByFp.TryGetValue(f.Fingerprint, out var acks)
             && acks.Any(a => a >= f.FiredAt && (f.ResolvedAt is not { } r || a <= r));
-        bool SelfResolved(FatigueFiring f) => f.ResolvedAt is { } r && r - f.FiredAt <= settings.SelfResolveWithin && !Acknowledged(f);
+        var selfSet = firings.Where(f => f.ResolvedAt is { } r && r - f.FiredAt <= settings.SelfResolveWithin && !Acknowledged(f)).ToHashSet();
+        bool SelfResolved(FatigueFiring f) => selfSet.Contains(f);
 
         // Shifts and their pages.
         var shifts = history.Shifts
@@ -52,7 +58,7 @@ public static class FatigueCalculator
         var pagesInShifts = shiftLoads.Sum(s => s.Pages);
         double? per12Hours = shiftLoads.Count > 0 ? pagesInShifts * 12 / onCallHours : (to - from).TotalHours > 0 ? pages.Count * 12 / (to - from).TotalHours : null;
 
-        var outOfHours = pages.Count(p => OutOfHours(p.CreatedAt));
+        var outOfHours = pages.Count(OutOfHours);
         var ackMinutes = pages.Where(p => p.AcknowledgedAt is not null).Select(p => (p.AcknowledgedAt!.Value - p.CreatedAt).TotalMinutes).ToList();
         var selfResolved = firings.Where(SelfResolved).ToList();
 
@@ -63,7 +69,7 @@ public static class FatigueCalculator
             var rulePages = pages.Where(p => p.Fingerprints.Any(fps.Contains)).ToList();
             var durations = g.Where(f => f.ResolvedAt is not null).Select(f => (f.ResolvedAt!.Value - f.FiredAt).TotalMinutes).ToList();
             return new FatigueRule(g.Key, g.Count(), firings.Count == 0 ? 0 : Round(g.Count() / (double)firings.Count), rulePages.Count,
-                rulePages.Count(p => p.AcknowledgedAt is not null), rulePages.Count(p => OutOfHours(p.CreatedAt)), g.Count(SelfResolved),
+                rulePages.Count(p => p.AcknowledgedAt is not null), rulePages.Count(OutOfHours), g.Count(SelfResolved),
                 Round(Median(durations)), fps.Count, fps.All(fp => alerts.TryGetValue(fp, out var a) && a.HasRunbook));
         }).OrderByDescending(r => r.Firings).ThenByDescending(r => r.Pages).ThenBy(r => r.Rule, StringComparer.Ordinal).ToList();
         var withoutRunbook = rules.Where(r => !r.HasRunbook).ToList();
@@ -99,7 +105,7 @@ public static class FatigueCalculator
             var end = w.AddDays(7);
             var wp = pages.Where(p => p.CreatedAt >= w && p.CreatedAt < end).ToList();
             var wf = firings.Where(f => f.FiredAt >= w && f.FiredAt < end).ToList();
-            return new FatigueWeek(w, wp.Count, wp.Count(p => OutOfHours(p.CreatedAt)), wf.Count, wf.Count(SelfResolved));
+            return new FatigueWeek(w, wp.Count, wp.Count(OutOfHours), wf.Count, wf.Count(SelfResolved));
         }).ToList();
 
         return new FatigueReport(from, to, schedule, zone.Id, settings.WorkingHoursText, (int)Math.Round(settings.SelfResolveWithin.TotalMinutes),
@@ -163,6 +169,20 @@ public static class FatigueCalculator
         string RuleOf(string fp) => alerts.TryGetValue(fp, out var a) ? a.Rule : "(unknown)";
         string? ServiceOf(string fp) => alerts.TryGetValue(fp, out var a) ? a.Service : null;
         var selfMinutes = (int)Math.Round(s.SelfResolveWithin.TotalMinutes);
+        var byRule = firings.ToLookup(f => RuleOf(f.Fingerprint), StringComparer.Ordinal);
+        var byService = firings.Where(f => ServiceOf(f.Fingerprint) is not null).GroupBy(f => ServiceOf(f.Fingerprint)!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(f => f.FiredAt).ToList(), StringComparer.Ordinal);
+        // The other rule already firing on the same service when this firing began (looking back at most a day).
+        string? FiringBefore(FatigueFiring f, string rule)
+        {
+            if (ServiceOf(f.Fingerprint) is not { } svc || !byService.TryGetValue(svc, out var list)) return null;
+            var i = list.BinarySearch(f, Comparer<FatigueFiring>.Create((a, b) => a.FiredAt.CompareTo(b.FiredAt)));
+            if (i < 0) i = ~i;
+            while (i > 0 && list[i - 1].FiredAt >= f.FiredAt) i--;
+            for (var j = i - 1; j >= 0 && list[j].FiredAt >= f.FiredAt - InhibitLookBack; j--)
+                if (RuleOf(list[j].Fingerprint) is var other && other != rule && (list[j].ResolvedAt is not { } end || end > f.FiredAt)) return other;
+            return null;
+        }
         foreach (var r in rules)
         {
             if (r.Firings < s.MinFiringsForAdvice)
@@ -171,7 +191,7 @@ public static class FatigueCalculator
                     list.Add(Runbook(r));
                 continue;
             }
-            var mine = firings.Where(f => RuleOf(f.Fingerprint) == r.Rule).ToList();
+            var mine = byRule[r.Rule].ToList();
             var selfShare = r.SelfResolved / (double)r.Firings;
             var flapping = selfShare >= 0.5;
             if (flapping)
@@ -197,10 +217,7 @@ public static class FatigueCalculator
                     $"{bursts} of its {rulePages.Count} pages came within {Num(s.BurstWindow.TotalMinutes)} min of the one before, across {r.LabelSets} label sets."));
 
             // Inhibition: its firings mostly start while another rule already fires on the same service.
-            var others = firings.Where(f => RuleOf(f.Fingerprint) != r.Rule).ToList();
-            var during = mine.Select(f => (f, by: others.Where(o => ServiceOf(o.Fingerprint) is { } svc && svc == ServiceOf(f.Fingerprint)
-                    && o.FiredAt < f.FiredAt && (o.ResolvedAt is not { } end || end > f.FiredAt)).Select(o => RuleOf(o.Fingerprint)).FirstOrDefault()))
-                .Where(x => x.by is not null).ToList();
+            var during = mine.Select(f => (f, by: FiringBefore(f, r.Rule))).Where(x => x.by is not null).ToList();
             if (during.Count >= 2 && during.Count / (double)r.Firings >= 0.5)
             {
                 var cause = during.GroupBy(x => x.by!, StringComparer.Ordinal).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal).First();

@@ -284,4 +284,24 @@ public sealed class FatigueCalculatorTests
         Assert.Empty(r.Recommendations);
         Assert.Null(r.Figures.AckP50Minutes);
     }
+    [Fact]
+    public void A_year_of_a_busy_pager_is_assessed_whole()
+    {
+        // 366 days, 40 rules on 8 services, a firing every 20 minutes (26,352), each paged, every other one acknowledged after 3 min.
+        var from = new DateTime(2025, 3, 1, 0, 0, 0, DateTimeKind.Utc);
+        var alerts = Enumerable.Range(0, 40).Select(i => Alert($"fp{i}", $"Rule{i}", $"svc{i % 8}")).ToList();
+        var firings = new List<FatigueFiring>();
+        var pages = new List<FatiguePage>();
+        for (var n = 0; n < 366 * 72; n++)
+        {
+            var at = from.AddMinutes(20 * n);
+            var fp = $"fp{n % 40}";
+            firings.Add(new FatigueFiring(fp, at, at.AddMinutes(n % 3 == 0 ? 2 : 30)));
+            pages.Add(new FatiguePage(Guid.NewGuid(), [fp], null, at.AddSeconds(10), n % 2 == 0 ? at.AddMinutes(3) : null, []));
+        }
+        var r = FatigueCalculator.Compute(new FatigueHistory(alerts, firings, pages, [], []), FatigueSettings.Default, from, from.AddDays(366), null, "UTC");
+        Assert.Equal((366 * 72, 366 * 72, 40), (r.Figures.Pages, r.Figures.Firings, r.Figures.Rules));
+        Assert.Equal(Math.Round(170 / 60.0, 4), r.Figures.AckP90Minutes); // 10 s after the alert, acknowledged 3 min after it
+        Assert.Equal(53, r.Weeks.Count);
+    }
 }
