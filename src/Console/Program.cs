@@ -51,6 +51,7 @@ builder.Services.AddConsoleOnCall(builder.Configuration);
 builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
 builder.Services.AddConsoleReleases();
 builder.Services.AddConsoleDora(builder.Configuration);
+builder.Services.AddConsoleFatigue(builder.Configuration);
 builder.Services.AddConsolePromotions();
 builder.Services.AddConsoleMetrics();
 builder.Services.AddConsoleDrills();
@@ -112,6 +113,7 @@ api.MapRunbooksApi();
 api.MapDoraApi();
 api.MapMetricsApi();
 api.MapDrillsApi();
+api.MapAlertFatigueApi();
 app.MapReleasesApi(); // CI routes open to a Ci token (Pipeline policy); the rest under Read
 app.MapPromotionsApi(); // outside the group: Ci tokens hold no Read role
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",

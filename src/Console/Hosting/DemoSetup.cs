@@ -38,6 +38,7 @@ public static class DemoSetup
             await ReleaseDemo.EnsureAsync(scope.ServiceProvider, now, ct);
             await DoraDemoHistory.EnsureAsync(scope.ServiceProvider.GetRequiredService<OpsDbContext>(),
                 scope.ServiceProvider.GetRequiredService<Core.Events.EventSource>(), now, ct);
+            await Core.Fatigue.FatigueDemoHistory.EnsureAsync(scope.ServiceProvider.GetRequiredService<OpsDbContext>(), now, ct);
         }
         await services.SeedDemoPromotionAsync(ct);
         if (settings.DemoRequestsPerSecond <= 0) return;
@@ -83,9 +84,10 @@ public static class DemoSetup
         var db = sp.GetRequiredService<OpsDbContext>();
         if (await db.AlertReceivers.AnyAsync(ct) || await db.EscalationPolicies.AnyAsync(ct) || await db.AlertRoutes.AnyAsync(ct)) return;
         var system = Actor.System("demo-seed");
-        var today = DateOnly.FromDateTime(DateTime.UtcNow).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        // The rotation started before the alert-fatigue demo history, so that history falls into shifts.
+        var rotationStart = DateOnly.FromDateTime(DateTime.UtcNow.AddDays(-35)).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         await sp.GetRequiredService<OnCallSchedules>().CreateAsync(system, new ScheduleInput("Primary", "Demo rotation: the admin is on call.",
-            [new RotationLayer { Name = "Weekly", Users = [FirstRun.AdminUserName], RotationLength = 7, Unit = RotationUnit.Days, HandoffTime = "09:00", TimeZone = "UTC", StartDate = today }]), ct);
+            [new RotationLayer { Name = "Weekly", Users = [FirstRun.AdminUserName], RotationLength = 7, Unit = RotationUnit.Days, HandoffTime = "09:00", TimeZone = "UTC", StartDate = rotationStart }]), ct);
         await sp.GetRequiredService<EscalationPolicies>().SaveAsync(system, null, new PolicyInput("Demo escalation",
             [
                 new EscalationLevel([new EscalationTarget(EscalationTargetKind.Schedule, "Primary")], 5),

@@ -218,6 +218,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
             var run = await admin.PostAsync($"/api/v1/drills/{await MatrixDrillAsync(f)}/run", null).EnsureStatusAsync(HttpStatusCode.Accepted);
             return $"/api/v1/drill-runs/{(await run.ReadJsonAsync()).GetProperty("runId").GetGuid()}";
         }, Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/alert-fatigue"] = R("GET", "/api/v1/alert-fatigue", Everyone, HttpStatusCode.OK),
         ["POST /api/v1/rollouts"] = R("POST", async (f, role) =>
         {
             await f.Factory.SeedTargetAsync(StartTarget(role));
