@@ -52,6 +52,7 @@ builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
 builder.Services.AddConsoleReleases();
 builder.Services.AddConsoleDora(builder.Configuration);
 builder.Services.AddConsolePromotions();
+builder.Services.AddConsoleSlos();
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -108,6 +109,7 @@ app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no 
 api.MapOnCallApi();
 api.MapRunbooksApi();
 api.MapDoraApi();
+api.MapSlosApi();
 app.MapReleasesApi(); // CI routes open to a Ci token (Pipeline policy); the rest under Read
 app.MapPromotionsApi(); // outside the group: Ci tokens hold no Read role
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",

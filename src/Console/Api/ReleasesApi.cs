@@ -24,9 +24,11 @@ public sealed record ReleaseView(Guid Id, string Service, string Version, string
 
 public sealed record PipelineView(string Service, IReadOnlyList<PipelineStageView> Stages);
 
-public sealed record PipelineStageView(string Environment, int Order, IReadOnlyList<string> RequiredChecks, int SoakMinutes, int RequiredApprovals, bool AutoDeploy, string? AnalysisTemplate)
+public sealed record PipelineStageView(string Environment, int Order, IReadOnlyList<string> RequiredChecks, int SoakMinutes, int RequiredApprovals, bool AutoDeploy, string? AnalysisTemplate,
+    ErrorBudgetSetting? ErrorBudget = null)
 {
-    public static PipelineStageView From(PipelineStage s) => new(s.Environment, s.Order, s.RequiredCheckNames, s.SoakMinutes, s.RequiredApprovals, s.AutoDeploy, s.AnalysisTemplate);
+    public static PipelineStageView From(PipelineStage s) => new(s.Environment, s.Order, s.RequiredCheckNames, s.SoakMinutes, s.RequiredApprovals, s.AutoDeploy, s.AnalysisTemplate,
+        s.ErrorBudgetRequired ? new ErrorBudgetSetting(true, s.ErrorBudgetMaxBurnRate) : null);
 }
 
 public sealed record SavePipelineRequest(List<PipelineStageRequest>? Stages);

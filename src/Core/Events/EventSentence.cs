@@ -79,6 +79,8 @@ public static class EventSentence
                 : $"promotion of {d.S("service")} {d.S("version")} to {d.S("environment")} failed{Reason(d.S("reason"))}",
             EventTypes.FreezeOverridden => $"freeze {d.S("window")} overridden for {d.S("service")} {d.S("version")} to {d.S("environment")} by {d.S("by") ?? e.Actor}{Reason(d.S("reason"))}",
             EventTypes.ConfigChanged => $"config {string.Join(", ", d.Strings("keys"))} {d.S("change") ?? "changed"} on {subject}{(d.B("secret") == true ? " (secret)" : "")}{by}",
+            EventTypes.SloCreated => $"SLO {d.S("description")} over {d.S("windowDays")} d created for {subject}{by}",
+            EventTypes.SloDeleted => $"SLO {d.S("description")} over {d.S("windowDays")} d deleted from {subject}{by}",
             _ => $"{e.Type} {e.Subject}{by}",
         };
     }

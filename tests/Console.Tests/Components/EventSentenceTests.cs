@@ -111,6 +111,10 @@ public sealed class EventSentenceTests : ComponentContext
             "freeze Weekend freeze overridden for checkout 1.9.0 to prod by admin: Security fix" },
         { EventTypes.ConfigChanged, new { service = "checkout", environment = "prod", keys = new[] { "API_KEY" }, change = "changed", secret = true, version = 2 },
             "config API_KEY changed on checkout/prod (secret) by vera" },
+        { EventTypes.SloCreated, new { sloId = 7, service = "checkout", environment = "prod", kind = "availability", objective = 0.999, windowDays = 30, description = "availability 99.9%" },
+            "SLO availability 99.9% over 30 d created for checkout/prod by vera" },
+        { EventTypes.SloDeleted, new { sloId = 7, service = "checkout", environment = "prod", kind = "latency", objective = 0.99, windowDays = 30, latencyMs = 250, description = "latency < 250 ms at 99%" },
+            "SLO latency < 250 ms at 99% over 30 d deleted from checkout/prod by vera" },
     };
 
     [Theory]
