@@ -68,7 +68,7 @@ public static class ReleasesApi
         var services = api.MapGroup("/services").WithTags("Services");
         services.MapGet("/{service}/pipeline", GetPipeline).WithName("GetPipeline").WithSummary("The service's promotion pipeline, stages in order");
         services.MapPut("/{service}/pipeline", PutPipeline).WithName("SavePipeline").WithSummary("Replace the service's pipeline (Admin or ReleaseManager)")
-            .WithDescription("Body: {stages: [{environment, requiredChecks: [\"unit\"], soakMinutes, requiredApprovals, autoDeploy, analysisTemplate}]} in pipeline order. " +
+            .WithDescription("Body: {stages: [{environment, requiredChecks: [\"unit\"], soakMinutes, requiredApprovals, autoDeploy, analysisTemplate, errorBudget: {required, maxBurnRate}}]} in pipeline order. " +
                              "Every environment must be a deploy target of the service; only the first stage may deploy automatically.")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404);
         services.MapGet("/{service}/profile", GetProfile).WithName("GetServiceProfile").WithSummary("The service's catalogue entry: owner, repository, runbooks").ProducesProblem(404);

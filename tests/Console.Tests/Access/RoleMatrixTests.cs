@@ -483,8 +483,9 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     }
 
     private static string AnonymousPath(string routeName) => routeName.Split(' ')[1]
-        // Incident ids are numbers (a GUID would match no route and fall through to the 404 fallback).
+        // Incident and SLO ids are numbers (a GUID would match no route and fall through to the 404 fallback).
         .Replace("/incidents/{id}", "/incidents/1")
+        .Replace("/slos/{id}", "/slos/1")
         .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString()).Replace("{number}", "1").Replace("{slug}", "matrix")
         .Replace("{service}", RoleMatrixFixture.Service).Replace("{environment}", RoleMatrixFixture.Environment) switch
     {

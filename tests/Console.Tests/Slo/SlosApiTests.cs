@@ -141,7 +141,7 @@ public sealed class SlosApiTests : IAsyncLifetime
             new { stages = new object[] { new { environment = "prod", requiredApprovals = 1, errorBudget = new { required = true, maxBurnRate = 2 } } } }, TestApi.Json)
             .EnsureStatusAsync(HttpStatusCode.OK);
         var pipeline = await (await admin.GetAsync("/api/v1/services/checkout/pipeline")).ReadJsonAsync();
-        var budget = pipeline.EnumerateArray().Single().GetProperty("errorBudget");
+        var budget = pipeline.GetProperty("stages").EnumerateArray().Single().GetProperty("errorBudget");
         Assert.True(budget.GetProperty("required").GetBoolean());
         Assert.Equal(2, budget.GetProperty("maxBurnRate").GetDouble());
         await admin.PutAsJsonAsync("/api/v1/services/checkout/pipeline",
@@ -155,7 +155,7 @@ public sealed class SlosApiTests : IAsyncLifetime
         });
         var sloId = await CreateAsync(admin, new { service = "checkout", environment = "prod", kind = "availability", objective = 0.999 });
         var now = console.Clock.GetUtcNow();
-        console.History.Add(new ServiceEnvironment("checkout", "prod"), now - TimeSpan.FromDays(2), TimeSpan.FromDays(2) + TimeSpan.FromMinutes(1), 1000, 0.0005);
+        console.History.Add(new ServiceEnvironment("checkout", "prod"), now - TimeSpan.FromDays(2), TimeSpan.FromDays(2) - TimeSpan.FromHours(1), 1000, 0);
         console.History.Add(new ServiceEnvironment("checkout", "prod"), now - TimeSpan.FromHours(1), TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1), 1000, 0.005);
 
         Guid id;
@@ -197,7 +197,8 @@ public sealed class SlosApiTests : IAsyncLifetime
         await using (var scope = console.Services.CreateAsyncScope())
         {
             var evaluation = await scope.ServiceProvider.GetRequiredService<SloBurnEvaluator>().EvaluateAsync();
-            Assert.Equal([$"{fast}/fast-burn", $"{fast}/slow-burn", $"{fast}/budget-erosion", $"{slow}/budget-erosion"].Order(StringComparer.Ordinal), evaluation.Firing);
+            string[] expected = [$"{fast}/fast-burn", $"{fast}/slow-burn", $"{fast}/budget-erosion", $"{slow}/budget-erosion"];
+            Assert.Equal(expected.Order(StringComparer.Ordinal), evaluation.Firing);
         }
         var fingerprints = await console.WithStoreAsync(db => db.Alerts.Where(a => a.Name == SloAlerts.BurnRate).ToListAsync());
         string Fp(long slo, string rule) => fingerprints.Single(a => a.Labels["slo"] == slo.ToString(System.Globalization.CultureInfo.InvariantCulture) && a.Labels["rule"] == rule).Fingerprint;

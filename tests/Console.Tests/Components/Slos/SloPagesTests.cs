@@ -2,7 +2,6 @@ using System.Text.Json;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Time.Testing;
 using OpsConsole.Console.Components.Pages.Slos;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
@@ -21,7 +20,7 @@ public sealed class SloPagesTests : ComponentContext
 {
     private static readonly Actor Manager = new("rita", new HashSet<string> { Roles.ReleaseManager }, "bunit");
     private static readonly ServiceEnvironment Prod = new("checkout", "prod");
-    private static readonly FakeTimeProvider Clock = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+    private static readonly StoppedClock Clock = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
     private readonly SloFakeHistory _history;
     private readonly long _sloId;
 
@@ -95,9 +94,9 @@ public sealed class SloPagesTests : ComponentContext
         var cut = Render<SlosPage>();
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=slo-link]")));
         cut.Find("[data-testid=new-slo]").Click();
-        cut.Find("[data-testid=slo-window] input").Change("120");
+        cut.Find("[data-testid=slo-objective] input, input[data-testid=slo-objective]").Change("99.9");
         cut.Find("[data-testid=create-slo]").Click();
-        cut.WaitForAssertion(() => Assert.Contains("1 to 90 days", cut.Find("[data-testid=action-error]").TextContent, StringComparison.Ordinal));
+        cut.WaitForAssertion(() => Assert.Contains("above 0.5 and below 1", cut.Find("[data-testid=action-error]").TextContent, StringComparison.Ordinal));
         using var db = NewDb();
         Assert.Equal(1, db.Slos.Count());
     }
@@ -144,4 +143,10 @@ public sealed class SloPagesTests : ComponentContext
         var cut = Render<SloDetailPage>(p => p.Add(x => x.Id, 9999L));
         cut.WaitForAssertion(() => Assert.Contains("SLO 9999", cut.Find("[data-testid=action-error]").TextContent, StringComparison.Ordinal));
     }
+}
+
+/// <summary>A clock that stands still, so the windows the pages read are exact.</summary>
+internal sealed class StoppedClock(DateTimeOffset now) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => now;
 }
