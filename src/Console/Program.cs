@@ -55,6 +55,7 @@ builder.Services.AddConsoleFatigue(builder.Configuration);
 builder.Services.AddConsolePromotions();
 builder.Services.AddConsoleMetrics();
 builder.Services.AddConsoleDrills();
+builder.Services.AddConsoleSlos();
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -114,6 +115,7 @@ api.MapDoraApi();
 api.MapMetricsApi();
 api.MapDrillsApi();
 api.MapAlertFatigueApi();
+api.MapSlosApi();
 app.MapReleasesApi(); // CI routes open to a Ci token (Pipeline policy); the rest under Read
 app.MapPromotionsApi(); // outside the group: Ci tokens hold no Read role
 app.MapFallback("/api/{**rest}", (HttpContext ctx) => Results.Problem(statusCode: 404, title: "Not found",

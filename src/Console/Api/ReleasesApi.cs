@@ -24,9 +24,11 @@ public sealed record ReleaseView(Guid Id, string Service, string Version, string
 
 public sealed record PipelineView(string Service, IReadOnlyList<PipelineStageView> Stages);
 
-public sealed record PipelineStageView(string Environment, int Order, IReadOnlyList<string> RequiredChecks, int SoakMinutes, int RequiredApprovals, bool AutoDeploy, string? AnalysisTemplate)
+public sealed record PipelineStageView(string Environment, int Order, IReadOnlyList<string> RequiredChecks, int SoakMinutes, int RequiredApprovals, bool AutoDeploy, string? AnalysisTemplate,
+    ErrorBudgetSetting? ErrorBudget = null)
 {
-    public static PipelineStageView From(PipelineStage s) => new(s.Environment, s.Order, s.RequiredCheckNames, s.SoakMinutes, s.RequiredApprovals, s.AutoDeploy, s.AnalysisTemplate);
+    public static PipelineStageView From(PipelineStage s) => new(s.Environment, s.Order, s.RequiredCheckNames, s.SoakMinutes, s.RequiredApprovals, s.AutoDeploy, s.AnalysisTemplate,
+        s.ErrorBudgetRequired ? new ErrorBudgetSetting(true, s.ErrorBudgetMaxBurnRate) : null);
 }
 
 public sealed record SavePipelineRequest(List<PipelineStageRequest>? Stages);
@@ -66,7 +68,7 @@ public static class ReleasesApi
         var services = api.MapGroup("/services").WithTags("Services");
         services.MapGet("/{service}/pipeline", GetPipeline).WithName("GetPipeline").WithSummary("The service's promotion pipeline, stages in order");
         services.MapPut("/{service}/pipeline", PutPipeline).WithName("SavePipeline").WithSummary("Replace the service's pipeline (Admin or ReleaseManager)")
-            .WithDescription("Body: {stages: [{environment, requiredChecks: [\"unit\"], soakMinutes, requiredApprovals, autoDeploy, analysisTemplate}]} in pipeline order. " +
+            .WithDescription("Body: {stages: [{environment, requiredChecks: [\"unit\"], soakMinutes, requiredApprovals, autoDeploy, analysisTemplate, errorBudget: {required, maxBurnRate}}]} in pipeline order. " +
                              "Every environment must be a deploy target of the service; only the first stage may deploy automatically.")
             .ProducesValidationProblem().ProducesProblem(403).ProducesProblem(404);
         services.MapGet("/{service}/profile", GetProfile).WithName("GetServiceProfile").WithSummary("The service's catalogue entry: owner, repository, runbooks").ProducesProblem(404);

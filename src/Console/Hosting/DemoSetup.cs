@@ -8,6 +8,7 @@ using OpsConsole.Core.Releases;
 using OpsConsole.Core.Migrations.Orchestration;
 using OpsConsole.Core.OnCall;
 using OpsConsole.Core.Persistence;
+using OpsConsole.Core.Slo;
 
 namespace OpsConsole.Console.Hosting;
 
@@ -41,6 +42,8 @@ public static class DemoSetup
             await Core.Fatigue.FatigueDemoHistory.EnsureAsync(scope.ServiceProvider.GetRequiredService<OpsDbContext>(), now, ct);
         }
         await services.SeedDemoPromotionAsync(ct);
+        await using (var scope = services.CreateAsyncScope())
+            await SloDemo.EnsureAsync(scope.ServiceProvider.GetRequiredService<OpsDbContext>(), scope.ServiceProvider.GetRequiredService<SloCatalog>(), ct);
         if (settings.DemoRequestsPerSecond <= 0) return;
         var traffic = services.GetRequiredService<ITrafficGenerator>();
         await using var s = services.CreateAsyncScope();
@@ -60,7 +63,13 @@ public static class DemoSetup
     /// <summary>The demo's receiver: the route tree's root sends every alert to it.</summary>
     public const string DemoReceiver = "oncall";
 
-    /// <summary>The route tree a demo console starts with: everything to <see cref="DemoReceiver"/>, first page 10 s after the first alert.</summary>
+    /// <summary>The demo's receiver for alerts that ask for a ticket rather than a page (SLO budget erosion): it opens a SEV4 incident and pages nobody.</summary>
+    public const string DemoTicketReceiver = "tickets";
+
+    /// <summary>
+    /// The route tree a demo console starts with: everything to <see cref="DemoReceiver"/>, first page
+    /// 10 s after the first alert; alerts labelled <c>severity="ticket"</c> to <see cref="DemoTicketReceiver"/>.
+    /// </summary>
     public const string DemoRouteTree = """
         route:
           receiver: oncall
@@ -68,8 +77,12 @@ public static class DemoSetup
           group_wait: 10s
           group_interval: 1m
           repeat_interval: 4h
+          routes:
+            - receiver: tickets
+              matchers: ['severity="ticket"']
         receivers:
           - name: oncall
+          - name: tickets
         """;
 
     /// <summary>
@@ -94,6 +107,7 @@ public static class DemoSetup
                 new EscalationLevel([new EscalationTarget(EscalationTargetKind.User, FirstRun.AdminUserName)], 10),
             ], 1), ct);
         await sp.GetRequiredService<ReceiverRegistry>().SaveAsync(system, null, new ReceiverInput(DemoReceiver, "Demo escalation", null, null, "SEV2"), ct);
+        await sp.GetRequiredService<ReceiverRegistry>().SaveAsync(system, null, new ReceiverInput(DemoTicketReceiver, null, null, null, "SEV4"), ct);
         await sp.GetRequiredService<AlertRoutes>().ReplaceAsync(system, DemoRouteTree, ct);
     }
 }

@@ -81,6 +81,8 @@ public static class EventSentence
             EventTypes.ConfigChanged => $"config {string.Join(", ", d.Strings("keys"))} {d.S("change") ?? "changed"} on {subject}{(d.B("secret") == true ? " (secret)" : "")}{by}",
             EventTypes.DrillCompleted => $"rollback drill on {subject} {(d.B("passed") == true ? "passed" : "failed")}" +
                 (d.S("rollbackSeconds") is { } rb ? $": rolled back in {Seconds(rb)} s (target {d.S("targetSeconds")} s)" : "") + (d.B("passed") == true ? "" : Reason(d.S("reason"))),
+            EventTypes.SloCreated => $"SLO {d.S("description")} over {d.S("windowDays")} d created for {subject}{by}",
+            EventTypes.SloDeleted => $"SLO {d.S("description")} over {d.S("windowDays")} d deleted from {subject}{by}",
             _ => $"{e.Type} {e.Subject}{by}",
         };
     }

@@ -62,4 +62,8 @@ public static class EventTypes
     public const string DrillCompleted = "drill.completed";
     public const string GameDayStarted = "gameday.started";
     public const string GameDayCompleted = "gameday.completed";
+
+    // SLOs: subject "service/environment", data "sloId", "kind", "objective", "windowDays", "latencyMs", "description".
+    public const string SloCreated = "slo.created";
+    public const string SloDeleted = "slo.deleted";
 }

@@ -60,6 +60,7 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Metrics.MetricPoint> MetricPoints => Set<Metrics.MetricPoint>();
     public DbSet<Drills.Drill> Drills => Set<Drills.Drill>();
     public DbSet<Drills.DrillRun> DrillRuns => Set<Drills.DrillRun>();
+    public DbSet<Slo.ServiceLevelObjective> Slos => Set<Slo.ServiceLevelObjective>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

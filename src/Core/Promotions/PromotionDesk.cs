@@ -20,7 +20,7 @@ namespace OpsConsole.Core.Promotions;
 /// </summary>
 public sealed class PromotionDesk(
     OpsDbContext db, EventOutbox outbox, IFreezeCalendar freezes, IConfigSnapshots configs, DeploymentPlanner planner, TimeProvider clock,
-    ILogger<PromotionDesk>? logger = null) : IPromotionRequests
+    ILogger<PromotionDesk>? logger = null, Slo.IErrorBudgets? budgets = null) : IPromotionRequests
 {
     /// <summary>Roles that may ask for a promotion (a CI pipeline through its Ci-scoped token, or a ReleaseManager).</summary>
     public static readonly string[] RequestRoles = [Roles.ReleaseManager, TokenScopes.Ci];
@@ -465,11 +465,15 @@ public sealed class PromotionDesk(
         var checks = await db.ReleaseChecks.AsNoTracking().Where(c => c.ReleaseId == releaseId).ToListAsync(ct);
         var snapshot = await configs.CurrentAsync(promotion.Service, promotion.Environment, ct);
         var freeze = await freezes.StateAsync(promotion.Service, promotion.Environment, now, ct);
+        var errorBudgets = stage.ErrorBudgetRequired && budgets is not null
+            ? await budgets.StatusAsync(new Cluster.ServiceEnvironment(promotion.Service, promotion.Environment), ct)
+            : [];
         return new GateInput
         {
             Stage = stage, PreviousStage = previous, ReleaseId = releaseId, RequestedBy = promotion.RequestedBy, Checks = checks,
             InPreviousStage = inPrevious, Approvals = promotion.Approvals, ConfigHash = snapshot.Hash, Freeze = freeze,
             FreezeOverrideBy = promotion.FreezeOverrideBy, FreezeOverrideReason = promotion.FreezeOverrideReason, Now = now,
+            ErrorBudgets = errorBudgets,
         };
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using OpsConsole.Core.Releases;
+using OpsConsole.Core.Slo;
 
 namespace OpsConsole.Core.Promotions;
 
@@ -32,6 +33,8 @@ public sealed record GateInput
     public string? FreezeOverrideBy { get; init; }
     public string? FreezeOverrideReason { get; init; }
     public DateTime Now { get; init; }
+    /// <summary>The SLOs of the target service/environment now, read when the stage requires the error-budget gate.</summary>
+    public IReadOnlyList<SloStatus> ErrorBudgets { get; init; } = [];
 }
 
 /// <summary>
@@ -45,15 +48,18 @@ public static class PromotionGates
     public const string Soak = "soak";
     public const string Freeze = "freeze";
     public const string Approvals = "approvals";
+    public const string ErrorBudget = "error-budget";
 
-    public static IReadOnlyList<GateResult> Evaluate(GateInput input) =>
-    [
-        PreviousStageGate(input),
-        ChecksGate(input),
-        SoakGate(input),
-        FreezeGate(input),
-        ApprovalsGate(input),
-    ];
+    /// <summary>The 1-hour burn rate above which the error-budget gate blocks when the stage names none.</summary>
+    public const double DefaultMaxBurnRate = 2;
+
+    public static IReadOnlyList<GateResult> Evaluate(GateInput input)
+    {
+        List<GateResult> gates = [PreviousStageGate(input), ChecksGate(input), SoakGate(input), FreezeGate(input)];
+        if (input.Stage.ErrorBudgetRequired) gates.Add(ErrorBudgetGate(input));
+        gates.Add(ApprovalsGate(input));
+        return gates;
+    }
 
     public static bool AllPassed(IReadOnlyList<GateResult> gates) => gates.All(g => g.Passed);
 
@@ -111,6 +117,34 @@ public static class PromotionGates
             ? new GateResult(Freeze, true, $"Frozen by {window}{until}, overridden by {by}: {i.FreezeOverrideReason}")
             : new GateResult(Freeze, false, $"Frozen by {window}{until}: an Admin's break-glass override with a written reason is needed.");
     }
+
+    /// <summary>
+    /// Blocks while an SLO of the service in the target environment has spent its budget over its
+    /// window, or burns it faster than the stage allows over the last hour; passes when it has no SLO.
+    /// </summary>
+    private static GateResult ErrorBudgetGate(GateInput i)
+    {
+        var target = $"{i.Stage.Service}/{i.Stage.Environment}";
+        if (i.ErrorBudgets.Count == 0) return new GateResult(ErrorBudget, true, $"{target}: no SLO, nothing to block on.");
+        var max = i.Stage.ErrorBudgetMaxBurnRate ?? DefaultMaxBurnRate;
+        var blocked = new List<string>();
+        var fine = new List<string>();
+        foreach (var s in i.ErrorBudgets)
+        {
+            var what = s.Slo.Kind == SloKind.Availability ? "availability" : $"latency < {s.Slo.LatencyMs?.ToString(Inv)} ms";
+            var left = string.Create(Inv, $"{what} budget {Math.Max(0, s.BudgetRemaining) * 100:0.#}% left of {s.Slo.WindowDays} d");
+            var burn = s.BurnRate(TimeSpan.FromHours(1));
+            var burnText = burn is { } b ? string.Create(Inv, $"burning {b:0.##}× over 1 h (max {max:0.##}×)") : "no traffic in the last hour";
+            if (s.BudgetRemaining <= 0) blocked.Add($"{left} (exhausted)");
+            else if (burn > max) blocked.Add($"{left}, {burnText}");
+            else fine.Add($"{left}, {burnText}");
+        }
+        return blocked.Count > 0
+            ? new GateResult(ErrorBudget, false, $"{target}: {string.Join("; ", blocked)}.")
+            : new GateResult(ErrorBudget, true, $"{target}: {string.Join("; ", fine)}.");
+    }
+
+    private static readonly System.Globalization.CultureInfo Inv = System.Globalization.CultureInfo.InvariantCulture;
 
     private static GateResult ApprovalsGate(GateInput i)
     {

@@ -42,6 +42,12 @@ public sealed class PipelineStage
 
     /// <summary>Analysis template a promotion's rollout uses when it names none; null for the target's default strategy.</summary>
     public string? AnalysisTemplate { get; set; }
+
+    /// <summary>The error-budget gate: promotion here waits while the service's SLO budget in this environment is exhausted or burns too fast.</summary>
+    public bool ErrorBudgetRequired { get; set; }
+
+    /// <summary>The 1-hour burn rate above which the error-budget gate blocks; null for the default (2×).</summary>
+    public double? ErrorBudgetMaxBurnRate { get; set; }
     public DateTime UpdatedAt { get; set; }
 
     public IReadOnlyList<string> RequiredCheckNames =>

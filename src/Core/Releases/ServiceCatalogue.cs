@@ -10,7 +10,11 @@ namespace OpsConsole.Core.Releases;
 public sealed record ServiceProfileRequest(string? Owner, string? RepositoryUrl, IReadOnlyList<string>? Runbooks);
 
 /// <summary>One stage of a pipeline as it is submitted, in pipeline order (the first deploys first).</summary>
-public sealed record PipelineStageRequest(string? Environment, IReadOnlyList<string>? RequiredChecks, int SoakMinutes = 0, int RequiredApprovals = 0, bool AutoDeploy = false, string? AnalysisTemplate = null);
+public sealed record PipelineStageRequest(string? Environment, IReadOnlyList<string>? RequiredChecks, int SoakMinutes = 0, int RequiredApprovals = 0, bool AutoDeploy = false, string? AnalysisTemplate = null,
+    ErrorBudgetSetting? ErrorBudget = null);
+
+/// <summary>A stage's error-budget gate: <c>{"required": true, "maxBurnRate": 2}</c> (maxBurnRate optional, default 2).</summary>
+public sealed record ErrorBudgetSetting(bool Required, double? MaxBurnRate = null);
 
 /// <summary>
 /// The service catalogue (owner, repository, runbooks) and each service's promotion pipeline:
@@ -96,10 +100,13 @@ public sealed class ServiceCatalogue(OpsDbContext db, TimeProvider clock)
             if (s.SoakMinutes > 0 && i == 0) throw new InvalidInputException(field, "The first stage has no previous stage to soak in: its soak time must be 0.");
             var template = string.IsNullOrWhiteSpace(s.AnalysisTemplate) ? null : s.AnalysisTemplate.Trim();
             if (template is not null && !templates.Contains(template)) throw new InvalidInputException(field, $"Stage {i + 1}: there is no analysis template '{Short(template)}'.");
+            if (s.ErrorBudget?.MaxBurnRate is { } maxBurn && (double.IsNaN(maxBurn) || maxBurn <= 0 || maxBurn > 1000))
+                throw new InvalidInputException(field, $"Stage {i + 1}: errorBudget.maxBurnRate is a burn rate above 0 and at most 1000 (e.g. 2).");
             built.Add(new PipelineStage
             {
                 Service = service, Environment = env, Order = i, RequiredChecks = string.Join(',', checks), SoakMinutes = s.SoakMinutes,
                 RequiredApprovals = s.RequiredApprovals, AutoDeploy = s.AutoDeploy, AnalysisTemplate = template, UpdatedAt = now,
+                ErrorBudgetRequired = s.ErrorBudget?.Required == true, ErrorBudgetMaxBurnRate = s.ErrorBudget?.Required == true ? s.ErrorBudget.MaxBurnRate : null,
             });
         }
         var old = await db.PipelineStages.Where(s => s.Service == service).ToListAsync(ct);
@@ -115,7 +122,7 @@ public sealed class ServiceCatalogue(OpsDbContext db, TimeProvider clock)
         return built;
     }
 
-    private static object Summary(PipelineStage s) => new { s.Environment, s.Order, s.RequiredChecks, s.SoakMinutes, s.RequiredApprovals, s.AutoDeploy, s.AnalysisTemplate };
+    private static object Summary(PipelineStage s) => new { s.Environment, s.Order, s.RequiredChecks, s.SoakMinutes, s.RequiredApprovals, s.AutoDeploy, s.AnalysisTemplate, s.ErrorBudgetRequired, s.ErrorBudgetMaxBurnRate };
 
     private static string Short(string s) => s.Length <= 70 ? s : s[..70] + "…";
 }

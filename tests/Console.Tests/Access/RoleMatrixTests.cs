@@ -104,6 +104,23 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
 
     private static Dictionary<string, string> MatrixAlertLabels(string name) => new() { ["alertname"] = name, ["service"] = "matrix" };
 
+    private static readonly string[] SloEditors = [Roles.ReleaseManager, Roles.Facilitator, Roles.Admin];
+
+    /// <summary>An SLO of matrix/dev unique per call (SLOs that repeat one another are refused).</summary>
+    private static object MatrixSlo(string role) => new
+    {
+        service = RoleMatrixFixture.Service, environment = RoleMatrixFixture.Environment, kind = "availability",
+        objective = 0.9 + Random.Shared.Next(1, 9000) / 100_000.0, windowDays = Roles.All.ToList().IndexOf(role) + 2,
+    };
+
+    /// <summary>An SLO created by the admin; returns its id.</summary>
+    private static async Task<long> MatrixSloAsync(RoleMatrixFixture f)
+    {
+        using var admin = f.Factory.CreateAdminClient();
+        var response = await admin.PostAsJsonAsync("/api/v1/slos", MatrixSlo(Roles.Admin), TestApi.Json).EnsureStatusAsync(HttpStatusCode.Created);
+        return (await response.ReadJsonAsync()).GetProperty("id").GetInt64();
+    }
+
     private static readonly string[] RunbookEditors = [Roles.OnCall, Roles.Admin];
 
     private static readonly string[] DrillRunners = [Roles.Facilitator, Roles.Admin];
@@ -382,6 +399,12 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["PUT /api/v1/config/{service}/{environment}/{key}"] = R("PUT", "/api/v1/config/matrix/dev/MATRIX_FLAG", ReleaseWriters, HttpStatusCode.OK, role => new { value = role }),
         ["DELETE /api/v1/config/{service}/{environment}/{key}"] = R("DELETE", async (f, _) => $"/api/v1/config/matrix/dev/{await ReleasesMatrix.ConfigKeyAsync(f.Factory)}",
             ReleaseWriters, HttpStatusCode.NoContent),
+        ["GET /api/v1/slos"] = R("GET", "/api/v1/slos", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/slos"] = R("POST", "/api/v1/slos", SloEditors, HttpStatusCode.Created, role => MatrixSlo(role)),
+        ["GET /api/v1/slos/{id}"] = R("GET", async (f, _) => $"/api/v1/slos/{await MatrixSloAsync(f)}", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/slos/{id}/burn-down"] = R("GET", async (f, _) => $"/api/v1/slos/{await MatrixSloAsync(f)}/burn-down", Everyone, HttpStatusCode.OK),
+        ["DELETE /api/v1/slos/{id}"] = R("DELETE", async (f, _) => $"/api/v1/slos/{await MatrixSloAsync(f)}", SloEditors, HttpStatusCode.NoContent),
+        ["GET /api/v1/slos/prometheus-rules"] = R("GET", "/api/v1/slos/prometheus-rules?service=matrix", Everyone, HttpStatusCode.OK),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
@@ -492,8 +515,9 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     }
 
     private static string AnonymousPath(string routeName) => routeName.Split(' ')[1]
-        // Incident ids are numbers (a GUID would match no route and fall through to the 404 fallback).
+        // Incident and SLO ids are numbers (a GUID would match no route and fall through to the 404 fallback).
         .Replace("/incidents/{id}", "/incidents/1")
+        .Replace("/slos/{id}", "/slos/1")
         .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString()).Replace("{number}", "1").Replace("{slug}", "matrix")
         .Replace("{service}", RoleMatrixFixture.Service).Replace("{environment}", RoleMatrixFixture.Environment) switch
     {

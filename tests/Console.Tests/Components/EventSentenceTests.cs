@@ -113,6 +113,10 @@ public sealed class EventSentenceTests : ComponentContext
             "config API_KEY changed on checkout/prod (secret) by vera" },
         { EventTypes.DrillCompleted, new { drillId = Id, runId = Id, service = "checkout", environment = "staging", status = "Passed", passed = true, detectionSeconds = 3.21, rollbackSeconds = 4.56, targetSeconds = 60, drill = true },
             "rollback drill on checkout/staging passed: rolled back in 4.6 s (target 60 s)" },
+        { EventTypes.SloCreated, new { sloId = 7, service = "checkout", environment = "prod", kind = "availability", objective = 0.999, windowDays = 30, description = "availability 99.9%" },
+            "SLO availability 99.9% over 30 d created for checkout/prod by vera" },
+        { EventTypes.SloDeleted, new { sloId = 7, service = "checkout", environment = "prod", kind = "latency", objective = 0.99, windowDays = 30, latencyMs = 250, description = "latency < 250 ms at 99%" },
+            "SLO latency < 250 ms at 99% over 30 d deleted from checkout/prod by vera" },
     };
 
     [Theory]

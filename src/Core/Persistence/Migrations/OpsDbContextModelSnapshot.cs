@@ -2012,6 +2012,12 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.Property<bool>("AutoDeploy")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("ErrorBudgetMaxBurnRate")
+                        .HasColumnType("REAL");
+
+                    b.Property<bool>("ErrorBudgetRequired")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Order")
                         .HasColumnType("INTEGER");
 
@@ -2676,6 +2682,51 @@ namespace OpsConsole.Core.Persistence.Migrations
                         .IsUnique();
 
                     b.ToTable("RunbookVersions");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Slo.ServiceLevelObjective", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("LatencyMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("Objective")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("WindowDays")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Service", "Environment");
+
+                    b.ToTable("Slos", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>

@@ -56,6 +56,7 @@ public partial class PipelinesPage
         if (s.RequiredCheckNames.Count > 0) parts.Add("checks " + string.Join(", ", s.RequiredCheckNames));
         if (s.SoakMinutes > 0) parts.Add($"soak {s.SoakMinutes} min");
         if (s.RequiredApprovals > 0) parts.Add($"{s.RequiredApprovals} approval{(s.RequiredApprovals == 1 ? "" : "s")}");
+        if (s.ErrorBudgetRequired) parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"error budget (max {s.ErrorBudgetMaxBurnRate ?? PromotionGates.DefaultMaxBurnRate:0.##}× over 1 h)"));
         if (s.AutoDeploy) parts.Add("deploys automatically");
         return parts.Count == 0 ? "no gates" : string.Join(" · ", parts);
     }
