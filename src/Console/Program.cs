@@ -52,6 +52,7 @@ builder.Services.AddConsoleRunbooks(builder.Configuration, builder.Environment);
 builder.Services.AddConsoleReleases();
 builder.Services.AddConsoleDora(builder.Configuration);
 builder.Services.AddConsolePromotions();
+builder.Services.AddConsoleGameDays();
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -103,6 +104,7 @@ api.MapServicesApi();
 api.MapAnalysisTemplatesApi();
 api.MapMigrationsApi();
 api.MapIncidentsApi();
+api.MapGameDaysApi();
 api.MapAlertingApi();
 app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no Read role
 api.MapOnCallApi();

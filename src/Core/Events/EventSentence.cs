@@ -79,6 +79,10 @@ public static class EventSentence
                 : $"promotion of {d.S("service")} {d.S("version")} to {d.S("environment")} failed{Reason(d.S("reason"))}",
             EventTypes.FreezeOverridden => $"freeze {d.S("window")} overridden for {d.S("service")} {d.S("version")} to {d.S("environment")} by {d.S("by") ?? e.Actor}{Reason(d.S("reason"))}",
             EventTypes.ConfigChanged => $"config {string.Join(", ", d.Strings("keys"))} {d.S("change") ?? "changed"} on {subject}{(d.B("secret") == true ? " (secret)" : "")}{by}",
+            EventTypes.GameDayStarted => $"game day {d.S("gameDayId")} {d.S("title")} started on {string.Join(", ", d.Strings("scope"))} by {d.S("by") ?? e.Actor}",
+            EventTypes.GameDayCompleted => d.S("outcome") == "aborted"
+                ? $"game day {d.S("gameDayId")} {d.S("title")} aborted{Reason(d.S("abortReason"))}"
+                : $"game day {d.S("gameDayId")} {d.S("title")} completed{(d.B("hypothesisHeld") is { } held ? held ? ", hypothesis held" : ", hypothesis refuted" : "")}",
             _ => $"{e.Type} {e.Subject}{by}",
         };
     }

@@ -56,6 +56,7 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Promotions.Promotion> Promotions => Set<Promotions.Promotion>();
     public DbSet<Promotions.PromotionApproval> PromotionApprovals => Set<Promotions.PromotionApproval>();
     public DbSet<Promotions.ReleaseEnvironment> ReleaseEnvironments => Set<Promotions.ReleaseEnvironment>();
+    public DbSet<GameDays.GameDay> GameDays => Set<GameDays.GameDay>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

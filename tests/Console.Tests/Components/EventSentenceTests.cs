@@ -111,6 +111,10 @@ public sealed class EventSentenceTests : ComponentContext
             "freeze Weekend freeze overridden for checkout 1.9.0 to prod by admin: Security fix" },
         { EventTypes.ConfigChanged, new { service = "checkout", environment = "prod", keys = new[] { "API_KEY" }, change = "changed", secret = true, version = 2 },
             "config API_KEY changed on checkout/prod (secret) by vera" },
+        { EventTypes.GameDayStarted, new { gameDayId = 7, title = "Checkout errors", facilitator = "fay", scope = new[] { "checkout/staging" }, faults = 1, by = "fay" },
+            "game day 7 Checkout errors started on checkout/staging by fay" },
+        { EventTypes.GameDayCompleted, new { gameDayId = 7, title = "Checkout errors", outcome = "aborted", abortReason = "abort condition 'error_ratio > 0.3' held on checkout/staging." },
+            "game day 7 Checkout errors aborted: abort condition 'error_ratio > 0.3' held on checkout/staging" },
     };
 
     [Theory]
