@@ -4,6 +4,7 @@ using OpsConsole.Core.Domain;
 namespace OpsConsole.Core.Cluster;
 
 /// <summary>The faults a cluster can inject on purpose (game days).</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<FaultKind>))]
 public enum FaultKind
 {
     /// <summary>A share (0..1) of requests is answered 500 by the ingress without reaching an instance.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Incidents;
@@ -7,6 +8,7 @@ using OpsConsole.Core.Persistence;
 namespace OpsConsole.Core.GameDays;
 
 /// <summary>What a timeline line is about; TTD/TTA/TTM are read from these.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<GameDayItemKind>))]
 public enum GameDayItemKind { Status, Fault, Abort, Recovery, Note, Alert, Page, Acknowledgement, Incident, Mitigation, Runbook, Rollback, Change, Other }
 
 /// <summary>One line of a game day's timeline: its own record or an event from its scope.</summary>
