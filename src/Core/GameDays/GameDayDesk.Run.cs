@@ -49,12 +49,16 @@ public sealed partial class GameDayDesk
             gameDayId = id, title = gameDay.Title, facilitator = gameDay.Facilitator, scope = plan.Scope, faults = plan.Faults.Count, by = actor.Name,
         });
         await SaveAsync(gameDay, ct);
-        // Faults due at once go in now rather than at the runner's next tick.
-        await RunOnceAsync(gameDay, ct);
+        // Faults due at once go in now rather than at the runner's next tick (unless the runner got there first).
+        try { await RunOnceAsync(gameDay, ct); }
+        catch (StaleGameDayException) { db.ChangeTracker.Clear(); }
         return gameDay;
     }
 
-    public async Task<GameDay> AbortAsync(Actor actor, long id, string? reason, CancellationToken ct = default)
+    public Task<GameDay> AbortAsync(Actor actor, long id, string? reason, CancellationToken ct = default) =>
+        RetryAsync(() => AbortOnceAsync(actor, id, reason, ct));
+
+    private async Task<GameDay> AbortOnceAsync(Actor actor, long id, string? reason, CancellationToken ct)
     {
         actor.Require("abort game days", GameDayRules.RunRoles);
         var why = GameDayRules.Text(reason, "reason", 1000) ?? "no reason given";
@@ -65,7 +69,10 @@ public sealed partial class GameDayDesk
         return gameDay;
     }
 
-    public async Task<GameDay> CompleteAsync(Actor actor, long id, CancellationToken ct = default)
+    public Task<GameDay> CompleteAsync(Actor actor, long id, CancellationToken ct = default) =>
+        RetryAsync(() => CompleteOnceAsync(actor, id, ct));
+
+    private async Task<GameDay> CompleteOnceAsync(Actor actor, long id, CancellationToken ct)
     {
         actor.Require("complete game days", GameDayRules.RunRoles);
         var gameDay = await LoadTrackedAsync(id, ct);
@@ -103,7 +110,7 @@ public sealed partial class GameDayDesk
             db.ChangeTracker.Clear();
             var gameDay = await LoadTrackedAsync(id, ct);
             try { await RunOnceAsync(gameDay, ct); }
-            catch (ConflictException) { /* changed by a person meanwhile: the next tick sees the new state */ }
+            catch (StaleGameDayException) { /* changed by a person meanwhile: the next tick sees the new state */ }
         }
         db.ChangeTracker.Clear();
         await SweepOrphanFaultsAsync(ct);

@@ -83,7 +83,10 @@ public sealed partial class GameDayDesk(
         return gameDay;
     }
 
-    public async Task<GameDay> AddNoteAsync(Actor actor, long id, string? text, CancellationToken ct = default)
+    public Task<GameDay> AddNoteAsync(Actor actor, long id, string? text, CancellationToken ct = default) =>
+        RetryAsync(() => AddNoteOnceAsync(actor, id, text, ct));
+
+    private async Task<GameDay> AddNoteOnceAsync(Actor actor, long id, string? text, CancellationToken ct)
     {
         var note = GameDayRules.Text(text, "text", GameDayRules.MaxTextLength, required: true)!;
         var gameDay = await LoadTrackedAsync(id, ct);
@@ -98,7 +101,10 @@ public sealed partial class GameDayDesk(
         return gameDay;
     }
 
-    public async Task<GameDay> AddActionItemAsync(Actor actor, long id, string? text, string? owner, DateOnly? dueDate, CancellationToken ct = default)
+    public Task<GameDay> AddActionItemAsync(Actor actor, long id, string? text, string? owner, DateOnly? dueDate, CancellationToken ct = default) =>
+        RetryAsync(() => AddActionItemOnceAsync(actor, id, text, owner, dueDate, ct));
+
+    private async Task<GameDay> AddActionItemOnceAsync(Actor actor, long id, string? text, string? owner, DateOnly? dueDate, CancellationToken ct)
     {
         actor.Require("record game-day action items", GameDayRules.RunRoles);
         var item = GameDayRules.Text(text, "text", 1000, required: true)!;
@@ -114,7 +120,10 @@ public sealed partial class GameDayDesk(
         return gameDay;
     }
 
-    public async Task<GameDay> SetObservationsAsync(Actor actor, long id, string? text, CancellationToken ct = default)
+    public Task<GameDay> SetObservationsAsync(Actor actor, long id, string? text, CancellationToken ct = default) =>
+        RetryAsync(() => SetObservationsOnceAsync(actor, id, text, ct));
+
+    private async Task<GameDay> SetObservationsOnceAsync(Actor actor, long id, string? text, CancellationToken ct)
     {
         actor.Require("record game-day observations", GameDayRules.RunRoles);
         var observations = GameDayRules.Text(text, "observations", 20_000);
@@ -214,7 +223,7 @@ public sealed partial class GameDayDesk(
         catch (DbUpdateConcurrencyException)
         {
             db.ChangeTracker.Clear();
-            throw new ConflictException($"Game day {gameDay.Id} changed meanwhile; look again and repeat.");
+            throw new StaleGameDayException($"Game day {gameDay.Id} changed meanwhile; look again and repeat.");
         }
         updates?.Publish(gameDay.Id);
     }
@@ -226,4 +235,26 @@ public sealed partial class GameDayDesk(
     };
 
     public static string FaultPrefix(long id) => $"gameday-{id}-";
+
+    /// <summary>
+    /// A person's change, applied again to the fresh state when the runner saved the same game day in
+    /// between (it does every second while one runs); refused moves stay refused.
+    /// </summary>
+    private async Task<GameDay> RetryAsync(Func<Task<GameDay>> change)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await change();
+            }
+            catch (StaleGameDayException) when (attempt < 5)
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+    }
 }
+
+/// <summary>The game day was saved by someone else (usually the runner) between reading and writing it.</summary>
+public sealed class StaleGameDayException(string message) : ConflictException(message);
