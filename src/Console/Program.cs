@@ -56,6 +56,7 @@ builder.Services.AddConsolePromotions();
 builder.Services.AddConsoleMetrics();
 builder.Services.AddConsoleDrills();
 builder.Services.AddConsoleSlos();
+builder.Services.AddConsoleGameDays();
 builder.Services.AddConsoleWeb();
 
 var app = builder.Build();
@@ -107,6 +108,7 @@ api.MapServicesApi();
 api.MapAnalysisTemplatesApi();
 api.MapMigrationsApi();
 api.MapIncidentsApi();
+api.MapGameDaysApi();
 api.MapAlertingApi();
 app.MapAlertIngestionApi(); // outside the group: ingestion-only tokens hold no Read role
 api.MapOnCallApi();

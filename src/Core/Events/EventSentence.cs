@@ -83,6 +83,10 @@ public static class EventSentence
                 (d.S("rollbackSeconds") is { } rb ? $": rolled back in {Seconds(rb)} s (target {d.S("targetSeconds")} s)" : "") + (d.B("passed") == true ? "" : Reason(d.S("reason"))),
             EventTypes.SloCreated => $"SLO {d.S("description")} over {d.S("windowDays")} d created for {subject}{by}",
             EventTypes.SloDeleted => $"SLO {d.S("description")} over {d.S("windowDays")} d deleted from {subject}{by}",
+            EventTypes.GameDayStarted => $"game day {d.S("gameDayId")} {d.S("title")} started on {string.Join(", ", d.Strings("scope"))} by {d.S("by") ?? e.Actor}",
+            EventTypes.GameDayCompleted => d.S("outcome") == "aborted"
+                ? $"game day {d.S("gameDayId")} {d.S("title")} aborted{Reason(d.S("abortReason"))}"
+                : $"game day {d.S("gameDayId")} {d.S("title")} completed{(d.B("hypothesisHeld") is { } held ? held ? ", hypothesis held" : ", hypothesis refuted" : "")}",
             _ => $"{e.Type} {e.Subject}{by}",
         };
     }

@@ -61,6 +61,7 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Drills.Drill> Drills => Set<Drills.Drill>();
     public DbSet<Drills.DrillRun> DrillRuns => Set<Drills.DrillRun>();
     public DbSet<Slo.ServiceLevelObjective> Slos => Set<Slo.ServiceLevelObjective>();
+    public DbSet<GameDays.GameDay> GameDays => Set<GameDays.GameDay>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {

@@ -81,6 +81,7 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     private static readonly string[] ReleaseManagers = [Roles.ReleaseManager];
     private static readonly string[] ReleaseWriters = [Roles.ReleaseManager, Roles.Admin];
     private static readonly string[] IncidentManagers = [Roles.OnCall, Roles.Admin];
+    private static readonly string[] GameDayRunners = [Roles.Facilitator, Roles.Admin];
 
     /// <summary>A fresh SEV2 incident opened by the admin, for a route that changes one.</summary>
     private static async Task<long> OpenIncidentAsync(RoleMatrixFixture f)
@@ -405,6 +406,23 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
         ["GET /api/v1/slos/{id}/burn-down"] = R("GET", async (f, _) => $"/api/v1/slos/{await MatrixSloAsync(f)}/burn-down", Everyone, HttpStatusCode.OK),
         ["DELETE /api/v1/slos/{id}"] = R("DELETE", async (f, _) => $"/api/v1/slos/{await MatrixSloAsync(f)}", SloEditors, HttpStatusCode.NoContent),
         ["GET /api/v1/slos/prometheus-rules"] = R("GET", "/api/v1/slos/prometheus-rules?service=matrix", Everyone, HttpStatusCode.OK),
+        ["GET /api/v1/gamedays"] = R("GET", "/api/v1/gamedays", Everyone, HttpStatusCode.OK),
+        ["POST /api/v1/gamedays"] = R("POST", "/api/v1/gamedays", GameDayRunners, HttpStatusCode.Created, _ => GameDays.GameDaysMatrix.Plan()),
+        ["GET /api/v1/gamedays/{id}"] = R("GET", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.PlannedAsync(f.Factory)}", Everyone, HttpStatusCode.OK),
+        ["PUT /api/v1/gamedays/{id}"] = R("PUT", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.PlannedAsync(f.Factory)}", GameDayRunners, HttpStatusCode.OK,
+            _ => GameDays.GameDaysMatrix.Plan()),
+        ["POST /api/v1/gamedays/{id}/start"] = R("POST", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.PlannedAsync(f.Factory)}/start", GameDayRunners, HttpStatusCode.OK),
+        ["POST /api/v1/gamedays/{id}/abort"] = R("POST", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.StartedAsync(f.Factory)}/abort", GameDayRunners, HttpStatusCode.OK,
+            _ => new { reason = "matrix" }),
+        ["POST /api/v1/gamedays/{id}/complete"] = R("POST", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.StartedAsync(f.Factory)}/complete", GameDayRunners, HttpStatusCode.OK),
+        ["POST /api/v1/gamedays/{id}/notes"] = R("POST", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.PlannedAsync(f.Factory)}/notes", GameDayRunners, HttpStatusCode.OK,
+            role => new { text = $"note by {role}" }),
+        ["POST /api/v1/gamedays/{id}/action-items"] = R("POST", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.FinishedAsync(f.Factory)}/action-items", GameDayRunners,
+            HttpStatusCode.OK, role => new { text = "Add a runbook link", owner = role, dueDate = "2026-12-31" }),
+        ["PUT /api/v1/gamedays/{id}/observations"] = R("PUT", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.FinishedAsync(f.Factory)}/observations", GameDayRunners,
+            HttpStatusCode.OK, _ => new { observations = "The alert fired late." }),
+        ["GET /api/v1/gamedays/{id}/report"] = R("GET", async (f, _) => $"/api/v1/gamedays/{await GameDays.GameDaysMatrix.FinishedAsync(f.Factory)}/report?format=markdown", Everyone,
+            HttpStatusCode.OK),
         ["POST /hubs/events/negotiate"] = R("POST", "/hubs/events/negotiate?negotiateVersion=1", Everyone, HttpStatusCode.OK),
     };
 
@@ -515,9 +533,10 @@ public sealed class RoleMatrixTests(RoleMatrixFixture fx) : IClassFixture<RoleMa
     }
 
     private static string AnonymousPath(string routeName) => routeName.Split(' ')[1]
-        // Incident and SLO ids are numbers (a GUID would match no route and fall through to the 404 fallback).
+        // Incident, SLO and game-day ids are numbers (a GUID would match no route and fall through to the 404 fallback).
         .Replace("/incidents/{id}", "/incidents/1")
         .Replace("/slos/{id}", "/slos/1")
+        .Replace("/gamedays/{id}", "/gamedays/1")
         .Replace("{userName}", "admin").Replace("{id}", Guid.NewGuid().ToString()).Replace("{number}", "1").Replace("{slug}", "matrix")
         .Replace("{service}", RoleMatrixFixture.Service).Replace("{environment}", RoleMatrixFixture.Environment) switch
     {

@@ -117,6 +117,10 @@ public sealed class EventSentenceTests : ComponentContext
             "SLO availability 99.9% over 30 d created for checkout/prod by vera" },
         { EventTypes.SloDeleted, new { sloId = 7, service = "checkout", environment = "prod", kind = "latency", objective = 0.99, windowDays = 30, latencyMs = 250, description = "latency < 250 ms at 99%" },
             "SLO latency < 250 ms at 99% over 30 d deleted from checkout/prod by vera" },
+        { EventTypes.GameDayStarted, new { gameDayId = 7, title = "Checkout errors", facilitator = "fay", scope = new[] { "checkout/staging" }, faults = 1, by = "fay" },
+            "game day 7 Checkout errors started on checkout/staging by fay" },
+        { EventTypes.GameDayCompleted, new { gameDayId = 7, title = "Checkout errors", outcome = "aborted", abortReason = "abort condition 'error_ratio > 0.3' held on checkout/staging." },
+            "game day 7 Checkout errors aborted: abort condition 'error_ratio > 0.3' held on checkout/staging" },
     };
 
     [Theory]

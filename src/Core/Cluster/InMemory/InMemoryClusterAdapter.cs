@@ -10,8 +10,33 @@ namespace OpsConsole.Core.Cluster.InMemory;
 /// The canary judge gets the same steady series of fake request samples for every revision (so a
 /// judged step passes) unless <see cref="Samples"/> says otherwise.
 /// </summary>
-public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter, IRevisionSamples
+public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter, IRevisionSamples, IFaultInjector
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(ServiceEnvironment, string), ActiveFault> _faults = new();
+
+    /// <summary>Fake traffic per target and revision over a window; null for none (the default).</summary>
+    public Func<ServiceEnvironment, string, TimeSpan, RevisionMetrics?>? Metrics { get; set; }
+
+    /// <summary>Records the fault (kill and crash are one-shot: recorded as calls only); the target need not have revisions.</summary>
+    public Task<ActiveFault> InjectAsync(ServiceEnvironment target, string id, FaultSpec fault, CancellationToken ct = default)
+    {
+        fault.Validate("fault");
+        var active = new ActiveFault(id, target, fault, clock.GetUtcNow());
+        Record($"fault {id} {fault.Kind} {fault.Magnitude.ToString(System.Globalization.CultureInfo.InvariantCulture)} on {target}");
+        if (fault.Kind is not (FaultKind.KillInstance or FaultKind.Crash)) _faults[(target, id)] = active;
+        return Task.FromResult(active);
+    }
+
+    public Task<bool> LiftAsync(ServiceEnvironment target, string id, CancellationToken ct = default)
+    {
+        var lifted = _faults.TryRemove((target, id), out _);
+        if (lifted) Record($"lift {id} on {target}");
+        return Task.FromResult(lifted);
+    }
+
+    public IReadOnlyList<ActiveFault> ListFaults(ServiceEnvironment? target = null) =>
+        _faults.Values.Where(f => target is null || f.Target == target.Value).OrderBy(f => f.Since).ToList();
+
     /// <summary>Fake request samples per target and revision since a moment; null for the steady series.</summary>
     public Func<ServiceEnvironment, string, DateTimeOffset, IReadOnlyList<RequestSample>>? Samples { get; set; }
 
@@ -97,8 +122,9 @@ public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter
     {
         var now = clock.GetUtcNow();
         if (Traffic is { } traffic) return Task.FromResult(traffic(target, revision, now, window));
+        if (Metrics?.Invoke(target, revision, window) is { } scripted) return Task.FromResult(scripted);
         return Task.FromResult(new RevisionMetrics(target, revision, now - window, now, 0, 0, null, null, null)
-        { SlowerThan = new long[Metrics.MetricBounds.LatencyBoundsMs.Count] });
+        { SlowerThan = new long[OpsConsole.Core.Metrics.MetricBounds.LatencyBoundsMs.Count] });
     }
 
     public Task<bool> RemoveRevisionAsync(ServiceEnvironment target, string revision, CancellationToken ct = default)

@@ -5,8 +5,23 @@ namespace OpsConsole.Core.Cluster.Kubernetes;
 /// every other environment to the embedded (local) cluster. This is how each environment picks its
 /// cluster (OPS_KUBERNETES_ENVIRONMENTS).
 /// </summary>
-public sealed class ClusterByEnvironment(IClusterAdapter embedded, KubernetesClusterAdapter kubernetes) : IClusterAdapter, IRevisionSamples
+public sealed class ClusterByEnvironment(IClusterAdapter embedded, KubernetesClusterAdapter kubernetes) : IClusterAdapter, IRevisionSamples, IFaultInjector, IFaultSupport
 {
+    /// <summary>Faults go to the embedded cluster when it injects them; a Kubernetes environment does not take faults from the console.</summary>
+    public bool SupportsFaults(ServiceEnvironment target) => For(target) is IFaultInjector;
+
+    public Task<ActiveFault> InjectAsync(ServiceEnvironment target, string id, FaultSpec fault, CancellationToken ct = default) =>
+        Injector(target).InjectAsync(target, id, fault, ct);
+
+    public Task<bool> LiftAsync(ServiceEnvironment target, string id, CancellationToken ct = default) =>
+        For(target) is IFaultInjector injector ? injector.LiftAsync(target, id, ct) : Task.FromResult(false);
+
+    public IReadOnlyList<ActiveFault> ListFaults(ServiceEnvironment? target = null) =>
+        embedded is IFaultInjector injector ? injector.ListFaults(target) : [];
+
+    private IFaultInjector Injector(ServiceEnvironment target) => For(target) as IFaultInjector
+        ?? throw new Domain.InvalidInputException("faults", $"{target} runs on {kubernetes.Kind}, where the console does not inject faults; use a chaos tool of that cluster.");
+
     /// <summary>
     /// Per-request samples for the canary judge where the environment's cluster keeps them (the local
     /// one). A Kubernetes environment keeps none (its metrics come from Prometheus): the judge reports that as its error.

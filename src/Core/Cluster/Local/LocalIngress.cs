@@ -37,6 +37,10 @@ internal sealed class LocalIngress : IAsyncDisposable
     }
 
     public ServiceEnvironment Target { get; private init; }
+
+    /// <summary>Faults injected on purpose (game days); read on every request, replaced (never changed) by the adapter.</summary>
+    public IngressFaults Faults { get => _faults; set => _faults = value; }
+    private volatile IngressFaults _faults = IngressFaults.None;
     public Uri Endpoint { get; private set; } = null!;
     public int Port => Endpoint.Port;
 
@@ -92,6 +96,26 @@ internal sealed class LocalIngress : IAsyncDisposable
         }
 
         var started = Stopwatch.GetTimestamp();
+        var faults = _faults;
+        if (!ReferenceEquals(faults, IngressFaults.None))
+        {
+            if (faults.LatencyMs > 0) await Task.Delay(TimeSpan.FromMilliseconds(faults.LatencyMs), ctx.RequestAborted);
+            if (faults.DropShare > 0 && Random.Shared.NextDouble() < faults.DropShare)
+            {
+                // Dropped: the caller sees the connection close without an answer; the ingress counts it as a failure.
+                ctx.Abort();
+                Record(target, StatusCodes.Status502BadGateway, Stopwatch.GetElapsedTime(started));
+                return;
+            }
+            if (faults.ErrorShare > 0 && Random.Shared.NextDouble() < faults.ErrorShare)
+            {
+                ctx.Response.StatusCode = StatusCodes.Status500InternalServerError;
+                ctx.Response.Headers["X-Injected-Fault"] = "error-rate";
+                await ctx.Response.WriteAsync("Injected fault: error rate.", ctx.RequestAborted);
+                Record(target, ctx.Response.StatusCode, Stopwatch.GetElapsedTime(started));
+                return;
+            }
+        }
         var endpoint = target.NextEndpoint();
         if (endpoint is null)
         {

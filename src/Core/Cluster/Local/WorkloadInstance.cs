@@ -26,6 +26,9 @@ internal sealed class ServiceRuntime(ServiceEnvironment target)
     public List<HeaderRoute> HeaderRoutes { get; set; } = [];
     public LocalIngress? Ingress { get; set; }
 
+    /// <summary>Faults injected on purpose, by id (game days); only touched under the adapter's lock.</summary>
+    public Dictionary<string, ActiveFault> Faults { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Read by the ingress on every request; replaced (never changed) by the adapter.</summary>
     public volatile RouteTable Routes = RouteTable.Empty;
 }
