@@ -18,6 +18,10 @@ public sealed class ConsoleSettings
     public double DemoRequestsPerSecond { get; init; } = 5;
     /// <summary>Hosts on loopback or private ranges that analysis checks and webhooks may call (OPS_EGRESS_ALLOW: host or host:port, comma-separated; default none).</summary>
     public string? EgressAllow { get; init; }
+    /// <summary>Which engine holds the store (OPS_STORE: sqlite, the default, or postgres).</summary>
+    public Core.Persistence.StoreKind Store { get; init; } = Core.Persistence.StoreKind.Sqlite;
+    /// <summary>The Npgsql connection string when <see cref="Store"/> is PostgreSQL (OPS_STORE_CONNECTION).</summary>
+    public string? StoreConnection { get; init; }
 
     public string StorePath => Path.Combine(DataDirectory, "opsconsole.db");
     public string JobStorePath => Path.Combine(DataDirectory, "jobs.db");
@@ -25,6 +29,10 @@ public sealed class ConsoleSettings
 
     public static ConsoleSettings From(IConfiguration config)
     {
+        var store = Core.Persistence.StoreProvider.Parse(config["OPS_STORE"]);
+        var storeConnection = config["OPS_STORE_CONNECTION"];
+        if (store == Core.Persistence.StoreKind.Postgres && string.IsNullOrWhiteSpace(storeConnection))
+            throw new InvalidOperationException("OPS_STORE=postgres needs OPS_STORE_CONNECTION, an Npgsql connection string (Host=...;Database=...;Username=...;Password=...).");
         var dataDir = config["OPS_DATA_DIR"] is { Length: > 0 } d ? d : "data";
         dataDir = Path.GetFullPath(dataDir);
         Directory.CreateDirectory(dataDir);
@@ -37,6 +45,8 @@ public sealed class ConsoleSettings
             Demo = !string.Equals(config["OPS_DEMO"], "false", StringComparison.OrdinalIgnoreCase) && config["OPS_DEMO"] != "0",
             DemoRequestsPerSecond = double.TryParse(config["OPS_DEMO_RPS"], System.Globalization.CultureInfo.InvariantCulture, out var rps) && rps >= 0 ? rps : 5,
             EgressAllow = config["OPS_EGRESS_ALLOW"],
+            Store = store,
+            StoreConnection = store == Core.Persistence.StoreKind.Postgres ? storeConnection : null,
             JobPollInterval = double.TryParse(config["OPS_JOB_POLL_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
                 ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(1),
         };

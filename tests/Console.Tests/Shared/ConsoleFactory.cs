@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Persistence;
+using OpsConsole.Tests.Shared;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 
@@ -68,6 +69,14 @@ public class ConsoleFactory : WebApplicationFactory<Program>
             // attack tests set this to "" to run with the default policy.
             ["OPS_EGRESS_ALLOW"] = "127.0.0.1:9",
         };
+        if (TestStores.IsPostgres)
+        {
+            // The same data folder, the same database: a console restarted on its data finds its store again.
+            StoreConnectionString = TestStores.PostgresDatabase(DataDirectory);
+            _settings["OPS_STORE"] = "postgres";
+            _settings["OPS_STORE_CONNECTION"] = StoreConnectionString;
+        }
+        else StoreConnectionString = $"Data Source={StorePath};Pooling=False";
         foreach (var (key, value) in RelaxedLimits) _settings[key] = value;
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
             _settings[key] = value;
@@ -99,6 +108,9 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     public LogLevel? CaptureAllFrom { get; }
 
     public string StorePath => Path.Combine(DataDirectory, "opsconsole.db");
+
+    /// <summary>The store the console runs on: its SQLite file, or its own PostgreSQL database when the suite runs on PostgreSQL.</summary>
+    public string StoreConnectionString { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -186,6 +198,7 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         if (Interlocked.Exchange(ref _deleted, 1) == 1) return;
         SqliteConnection.ClearAllPools();
         if (KeepDataDirectory) return;
+        if (TestStores.IsPostgres) TestStores.Release(StoreConnectionString);
         try { if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true); }
         catch (IOException) { /* a job-store handle still closing; the OS temp folder is cleaned eventually */ }
         catch (UnauthorizedAccessException) { }
