@@ -67,13 +67,13 @@ public static class TestStores
         options.UseStore(Kind, connectionString);
 
     /// <summary>SQL that drops one of the audit trail's guards (what an attacker with the database's owner rights does first).</summary>
-    public static string DropAuditTriggerSql(string trigger) =>
-        IsPostgres ? $"DROP TRIGGER \"{trigger}\" ON \"AuditEntries\"" : $"DROP TRIGGER {trigger}";
+    public static string DropAuditTriggerSql(string trigger, bool? postgres = null) =>
+        postgres ?? IsPostgres ? $"DROP TRIGGER \"{trigger}\" ON \"AuditEntries\"" : $"DROP TRIGGER {trigger}";
 
     /// <summary>An open connection straight to a test store, outside the console (as an attacker with the database would have).</summary>
     public static System.Data.Common.DbConnection OpenConnection(string connectionString)
     {
-        System.Data.Common.DbConnection connection = IsPostgres
+        System.Data.Common.DbConnection connection = !connectionString.StartsWith("Data Source=", StringComparison.Ordinal)
             ? new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString)
             : new Microsoft.Data.Sqlite.SqliteConnection(connectionString);
         connection.Open();

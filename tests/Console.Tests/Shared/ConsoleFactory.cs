@@ -69,7 +69,12 @@ public class ConsoleFactory : WebApplicationFactory<Program>
             // attack tests set this to "" to run with the default policy.
             ["OPS_EGRESS_ALLOW"] = "127.0.0.1:9",
         };
-        if (TestStores.IsPostgres)
+        foreach (var (key, value) in RelaxedLimits) _settings[key] = value;
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+            _settings[key] = value;
+        // A test about the embedded store's files says OPS_STORE=sqlite; the others follow the suite's store.
+        OnPostgres = TestStores.IsPostgres && !_settings.ContainsKey("OPS_STORE");
+        if (OnPostgres)
         {
             // The same data folder, the same database: a console restarted on its data finds its store again.
             StoreConnectionString = TestStores.PostgresDatabase(DataDirectory);
@@ -77,9 +82,6 @@ public class ConsoleFactory : WebApplicationFactory<Program>
             _settings["OPS_STORE_CONNECTION"] = StoreConnectionString;
         }
         else StoreConnectionString = $"Data Source={StorePath};Pooling=False";
-        foreach (var (key, value) in RelaxedLimits) _settings[key] = value;
-        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
-            _settings[key] = value;
     }
 
     public string DataDirectory { get; }
@@ -111,6 +113,9 @@ public class ConsoleFactory : WebApplicationFactory<Program>
 
     /// <summary>The store the console runs on: its SQLite file, or its own PostgreSQL database when the suite runs on PostgreSQL.</summary>
     public string StoreConnectionString { get; }
+
+    /// <summary>True when this console's store is a PostgreSQL database.</summary>
+    public bool OnPostgres { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -198,7 +203,7 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         if (Interlocked.Exchange(ref _deleted, 1) == 1) return;
         SqliteConnection.ClearAllPools();
         if (KeepDataDirectory) return;
-        if (TestStores.IsPostgres) TestStores.Release(StoreConnectionString);
+        if (OnPostgres) TestStores.Release(StoreConnectionString);
         try { if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true); }
         catch (IOException) { /* a job-store handle still closing; the OS temp folder is cleaned eventually */ }
         catch (UnauthorizedAccessException) { }

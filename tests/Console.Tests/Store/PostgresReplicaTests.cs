@@ -150,7 +150,7 @@ public sealed class PostgresReplicaTests(PostgresServer server)
                     try { return (await probe.GetAsync("/readyz")).IsSuccessStatusCode; }
                     catch (HttpRequestException) { return false; }
                     catch (TaskCanceledException) { return false; }
-                }, $"{name} to be ready", TimeSpan.FromSeconds(120));
+                }, $"{name} to be ready", TimeSpan.FromSeconds(300)); // a cold start on a busy 2-core machine takes over a minute
             }
             catch
             {
