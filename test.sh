@@ -38,23 +38,50 @@ fi
 # EF Core's generated migrations are left as the tool writes them.
 failed_runs=0
 echo "test.sh: checking formatting"
-if ! dotnet format whitespace OpsConsole.sln --verify-no-changes --exclude src/Core/Persistence/Migrations; then
-  echo "test.sh: formatting differs from .editorconfig; run: dotnet format whitespace OpsConsole.sln --exclude src/Core/Persistence/Migrations"
+if ! dotnet format whitespace OpsConsole.sln --verify-no-changes --exclude src/Core/Persistence/Migrations src/Core.Postgres/Migrations; then
+  echo "test.sh: formatting differs from .editorconfig; run: dotnet format whitespace OpsConsole.sln --exclude src/Core/Persistence/Migrations src/Core.Postgres/Migrations"
   failed_runs=$((failed_runs + 1))
 fi
 
 projects=$(find tests -name '*.Tests.csproj' | sort)
-for p in $projects; do
-  name=$(basename "$p" .csproj)
-  echo "test.sh: running $name"
-  dotnet test "$p" -c Release --no-build -nologo \
-    --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" \
-    --results-directory "$results/$name" || failed_runs=$((failed_runs + 1))
-done
+runs=""
+run_tests() { # run_tests <project> <run name>
+  echo "test.sh: running $2"
+  runs="$runs $2"
+  dotnet test "$1" -c Release --no-build -nologo \
+    --logger "trx;LogFileName=$2.trx" --logger "console;verbosity=normal" \
+    --results-directory "$results/$2" || failed_runs=$((failed_runs + 1))
+}
+for p in $projects; do run_tests "$p" "$(basename "$p" .csproj)"; done
+
+# The Core and Console suites a second time with the console's store on PostgreSQL: a throwaway
+# server from Debian's binaries (initdb into a temp folder, a free loopback port, fsync off), each
+# test store a fresh database on it (tests/Shared/TestStores.cs reads OPS_TEST_STORE*).
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+pg_root=$(mktemp -d /tmp/opsconsole-store-pg.XXXXXX)
+pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_root"
+pg_started=0
+if as_pg "$pg_bin/initdb" -D "$pg_root/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null \
+  && (cd "$pg_root" && as_pg "$pg_bin/pg_ctl" -D "$pg_root/data" -l "$pg_root/server.log" -w -t 60 -o \
+    "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pg_root -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" start >/dev/null); then
+  pg_started=1
+  pg_began=$(date +%s)
+  export OPS_TEST_STORE=postgres OPS_TEST_STORE_SERVER="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+  run_tests tests/Core.Tests/OpsConsole.Core.Tests.csproj OpsConsole.Core.Tests.Postgres
+  run_tests tests/Console.Tests/OpsConsole.Console.Tests.csproj OpsConsole.Console.Tests.Postgres
+  unset OPS_TEST_STORE OPS_TEST_STORE_SERVER
+  echo "test.sh: the PostgreSQL runs took $(( $(date +%s) - pg_began )) s"
+else
+  echo "test.sh: could not start PostgreSQL for the store runs"; cat "$pg_root/server.log" 2>/dev/null
+  failed_runs=$((failed_runs + 1))
+fi
+[ $pg_started = 1 ] && (cd "$pg_root" && as_pg "$pg_bin/pg_ctl" -D "$pg_root/data" -m immediate -w stop >/dev/null)
+rm -rf "$pg_root"
 
 passed=0; failed=0
-for p in $projects; do
-  name=$(basename "$p" .csproj)
+for name in $runs; do
   trx="$results/$name/$name.trx"
   if [ ! -f "$trx" ]; then echo "test.sh: $name produced no results"; failed=$((failed + 1)); continue; fi
   counters=$(grep -o '<Counters [^>]*' "$trx")

@@ -19,7 +19,7 @@ public sealed class ConsoleSettings
     /// <summary>Hosts on loopback or private ranges that analysis checks and webhooks may call (OPS_EGRESS_ALLOW: host or host:port, comma-separated; default none).</summary>
     public string? EgressAllow { get; init; }
     /// <summary>
-    /// Several console replicas share this store (OPS_SHARED_STORE, default false): rollouts are driven
+    /// Several console replicas share this store (OPS_SHARED_STORE; default true on PostgreSQL, false on SQLite): rollouts are driven
     /// under leases in the store, one replica per rollout, and move to a live replica when one dies.
     /// </summary>
     public bool SharedStore { get; init; }
@@ -29,6 +29,10 @@ public sealed class ConsoleSettings
     /// cluster lease drives them all, as the local cluster's processes live in one replica.
     /// </summary>
     public bool SpreadRollouts { get; init; }
+    /// <summary>Which engine holds the store (OPS_STORE: sqlite, the default, or postgres).</summary>
+    public Core.Persistence.StoreKind Store { get; init; } = Core.Persistence.StoreKind.Sqlite;
+    /// <summary>The Npgsql connection string when <see cref="Store"/> is PostgreSQL (OPS_STORE_CONNECTION).</summary>
+    public string? StoreConnection { get; init; }
 
     /// <summary>The SQLite store: OPS_SQLITE_FILE, else opsconsole.db in the data folder. Replicas on one machine may share one file (OPS_SHARED_STORE), each with its own data folder.</summary>
     public string StorePath => SqliteFile ?? Path.Combine(DataDirectory, "opsconsole.db");
@@ -38,6 +42,10 @@ public sealed class ConsoleSettings
 
     public static ConsoleSettings From(IConfiguration config)
     {
+        var store = Core.Persistence.StoreProvider.Parse(config["OPS_STORE"]);
+        var storeConnection = config["OPS_STORE_CONNECTION"];
+        if (store == Core.Persistence.StoreKind.Postgres && string.IsNullOrWhiteSpace(storeConnection))
+            throw new InvalidOperationException("OPS_STORE=postgres needs OPS_STORE_CONNECTION, an Npgsql connection string (Host=...;Database=...;Username=...;Password=...).");
         var dataDir = config["OPS_DATA_DIR"] is { Length: > 0 } d ? d : "data";
         dataDir = Path.GetFullPath(dataDir);
         Directory.CreateDirectory(dataDir);
@@ -51,8 +59,13 @@ public sealed class ConsoleSettings
             DemoRequestsPerSecond = double.TryParse(config["OPS_DEMO_RPS"], System.Globalization.CultureInfo.InvariantCulture, out var rps) && rps >= 0 ? rps : 5,
             EgressAllow = config["OPS_EGRESS_ALLOW"],
             SqliteFile = config["OPS_SQLITE_FILE"] is { Length: > 0 } f ? Path.GetFullPath(f) : null,
-            SharedStore = string.Equals(config["OPS_SHARED_STORE"], "true", StringComparison.OrdinalIgnoreCase) || config["OPS_SHARED_STORE"] == "1",
+            // A PostgreSQL store is there to be shared by replicas; a SQLite file only when asked.
+            SharedStore = config["OPS_SHARED_STORE"] is { Length: > 0 } shared
+                ? string.Equals(shared, "true", StringComparison.OrdinalIgnoreCase) || shared == "1"
+                : store == Core.Persistence.StoreKind.Postgres,
             SpreadRollouts = string.Equals(config["OPS_REPLICA_ROLLOUTS"], "spread", StringComparison.OrdinalIgnoreCase),
+            Store = store,
+            StoreConnection = store == Core.Persistence.StoreKind.Postgres ? storeConnection : null,
             JobPollInterval = double.TryParse(config["OPS_JOB_POLL_SECONDS"], System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0
                 ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(1),
         };

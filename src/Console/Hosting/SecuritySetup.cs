@@ -24,7 +24,11 @@ public static class SecuritySetup
         var security = SecuritySettings.From(config, console);
         services.AddSingleton(security);
 
-        var keys = services.AddDataProtection().SetApplicationName("OpsConsole").PersistKeysToFileSystem(new DirectoryInfo(security.KeysDirectory));
+        var keys = services.AddDataProtection().SetApplicationName("OpsConsole");
+        // On PostgreSQL the keys live in the store, so every replica protects and reads with the same keys;
+        // the embedded default keeps them as files in the data folder.
+        if (console.Store == Core.Persistence.StoreKind.Postgres) keys.PersistKeysToDbContext<Core.Persistence.OpsDbContext>();
+        else keys.PersistKeysToFileSystem(new DirectoryInfo(security.KeysDirectory));
         if (security.KeysCertificatePath is { } certPath)
         {
             if (!File.Exists(certPath))

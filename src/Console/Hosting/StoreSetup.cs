@@ -13,21 +13,27 @@ public static class StoreSetup
         // context serves requests and Identity.
         services.AddDbContextFactory<OpsDbContext>((sp, options) =>
         {
-            options.UseSqlite($"Data Source={settings.StorePath};Pooling=True;Default Timeout=30",
-                sqlite => sqlite.MigrationsAssembly(typeof(OpsDbContext).Assembly.GetName().Name));
+            if (settings.Store == StoreKind.Postgres)
+                options.UseStore(StoreKind.Postgres, settings.StoreConnection!);
+            else
+            {
+                options.UseStore(StoreKind.Sqlite, $"Data Source={settings.StorePath};Pooling=True;Default Timeout=30");
+                options.AddInterceptors(SqliteBusyWait.Instance);
+            }
             options.AddInterceptors(sp.GetRequiredService<OutboxSignal>().Interceptors);
-            options.AddInterceptors(SqliteBusyWait.Instance);
         });
         return services;
     }
 
-    /// <summary>Applies pending migrations and switches the SQLite file to WAL, so readers never wait for writers.</summary>
+    /// <summary>
+    /// Applies pending migrations: on SQLite then switches the file to WAL, so readers never wait for
+    /// writers; on PostgreSQL under an advisory lock, so replicas starting at once do not race.
+    /// </summary>
     public static async Task MigrateStoreAsync(this IServiceProvider services, CancellationToken ct = default)
     {
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<OpsDbContext>();
-        await db.Database.MigrateAsync(ct);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+        await StoreProvider.MigrateAsync(db, ct);
     }
 }
 

@@ -1,7 +1,9 @@
 using Hangfire;
+using Hangfire.PostgreSql;
 using Hangfire.Storage.SQLite;
 using OpsConsole.Console.Hosting;
 using OpsConsole.Core.Events.Webhooks;
+using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Console.Jobs;
 
@@ -9,15 +11,31 @@ public static class JobsSetup
 {
     public static IServiceCollection AddConsoleJobs(this IServiceCollection services, ConsoleSettings settings)
     {
-        services.AddHangfire(cfg => cfg
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings()
-            .UseSQLiteStorage(settings.JobStorePath, new SQLiteStorageOptions
+        services.AddHangfire(cfg =>
+        {
+            cfg.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (settings.Store == StoreKind.Postgres)
             {
-                // Hangfire's default poll is 15 s; webhook deliveries and later orchestration want seconds.
-                QueuePollInterval = settings.JobPollInterval,
-            }));
+                // Beside the store, in a schema of its own: every replica's job server fetches from the same
+                // queues, and a job is taken by one fetch (row locks), so each job runs once across replicas.
+                cfg.UsePostgreSqlStorage(pg => pg.UseNpgsqlConnection(settings.StoreConnection!), new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    QueuePollInterval = settings.JobPollInterval,
+                });
+            }
+            else
+            {
+                cfg.UseSQLiteStorage(settings.JobStorePath, new SQLiteStorageOptions
+                {
+                    // Hangfire's default poll is 15 s; webhook deliveries and later orchestration want seconds.
+                    QueuePollInterval = settings.JobPollInterval,
+                });
+            }
+        });
         services.AddHangfireServer(o =>
         {
             o.WorkerCount = Math.Max(2, Environment.ProcessorCount);

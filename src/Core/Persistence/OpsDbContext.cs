@@ -11,9 +11,11 @@ using OpsConsole.Core.Rollouts;
 namespace OpsConsole.Core.Persistence;
 
 /// <summary>The console's own store: identity, tokens, audit trail, outbox and webhooks.</summary>
-public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : IdentityDbContext<ConsoleUser>(options)
+public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : IdentityDbContext<ConsoleUser>(options),
+    Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.IDataProtectionKeyContext
 {
-    // One process appends to the chain at a time; the unique Sequence index stops a second process from forking it.
+    // One writer in this process appends to the chain at a time; across processes PostgreSQL's advisory
+    // lock serialises appends, and on SQLite the unique Sequence index stops a second process from forking it.
     private static readonly SemaphoreSlim AuditAppendLock = new(1, 1);
 
     public DbSet<ApiToken> ApiTokens => Set<ApiToken>();
@@ -62,12 +64,20 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
     public DbSet<Drills.DrillRun> DrillRuns => Set<Drills.DrillRun>();
     public DbSet<Slo.ServiceLevelObjective> Slos => Set<Slo.ServiceLevelObjective>();
     public DbSet<GameDays.GameDay> GameDays => Set<GameDays.GameDay>();
+    /// <summary>Data-protection keys, on PostgreSQL only (every replica reads the same keys); SQLite keeps them as files.</summary>
+    public DbSet<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey> DataProtectionKeys => Set<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
     {
         // SQLite keeps no time zone: every DateTime is stored as UTC and read back marked as UTC.
         configuration.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
         configuration.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+        if (Database.IsPostgres())
+        {
+            // PostgreSQL's timestamptz takes only UTC offsets from Npgsql: normalise whatever offset a value carries.
+            configuration.Properties<DateTimeOffset>().HaveConversion<UtcDateTimeOffsetConverter>();
+            configuration.Properties<DateTimeOffset?>().HaveConversion<UtcDateTimeOffsetConverter>();
+        }
     }
 
     protected override void OnModelCreating(ModelBuilder b)
@@ -118,6 +128,9 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
 
         MapRollouts(b);
         MapMigrations(b);
+
+        // The embedded default keeps its data-protection keys in files beside the store: no table for them.
+        if (!Database.IsPostgres()) b.Ignore<Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey>();
     }
 
     private static void MapMigrations(ModelBuilder b)
@@ -222,12 +235,15 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
             var ownTransaction = Database.CurrentTransaction is null ? await Database.BeginTransactionAsync(cancellationToken) : null;
             try
             {
+                if (Database.IsPostgres()) await StoreProvider.LockAuditAppendAsync(Database, cancellationToken);
                 var head = await AuditEntries.AsNoTracking().OrderByDescending(a => a.Sequence)
                     .Select(a => new { a.Sequence, a.Hash }).FirstOrDefaultAsync(cancellationToken);
                 var sequence = head?.Sequence ?? 0;
                 var previous = head?.Hash ?? AuditChain.GenesisHash;
                 foreach (var entry in newEntries)
                 {
+                    // The hash covers the time as the store keeps it (PostgreSQL keeps microseconds, not ticks).
+                    entry.At = TruncateToMicroseconds(entry.At);
                     entry.Sequence = ++sequence;
                     entry.PreviousHash = previous;
                     entry.Hash = AuditChain.ComputeHash(entry);
@@ -247,7 +263,17 @@ public sealed class OpsDbContext(DbContextOptions<OpsDbContext> options) : Ident
             AuditAppendLock.Release();
         }
     }
+
+    private static DateTime TruncateToMicroseconds(DateTime at)
+    {
+        var utc = at.Kind == DateTimeKind.Utc ? at : at.ToUniversalTime();
+        return new DateTime(utc.Ticks - utc.Ticks % 10, DateTimeKind.Utc);
+    }
 }
+
+internal sealed class UtcDateTimeOffsetConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTimeOffset>(
+    v => v.ToUniversalTime(),
+    v => v);
 
 internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>(
     v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),

@@ -16,7 +16,7 @@ public static class RunbookServices
     /// </summary>
     public static IServiceCollection AddRunbooks(this IServiceCollection services)
     {
-        services.TryAddSingleton<IRunbookSearch, SqliteRunbookSearch>();
+        services.TryAddSingleton<IRunbookSearch, StoreRunbookSearch>();
         services.AddSingleton<RunbookUpdates>();
         services.AddSingleton<RunbookActionRegistry>();
         services.AddSingleton<IRunbookMatcher, RunbookMatcher>();

@@ -1,10 +1,11 @@
+using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
+using OpsConsole.Tests.Shared;
 
 namespace OpsConsole.Console.Tests.Audit;
 
@@ -86,14 +87,13 @@ public sealed class AuditTamperTests
             .Where(e => e.Action == "user.roles.set").Select(e => e.Sequence).SingleAsync());
 
         // The store refuses UPDATE on audit entries...
-        await using (var attacker = new SqliteConnection($"Data Source={factory.StorePath};Pooling=False"))
+        await using (var attacker = TestStores.OpenConnection(factory.StoreConnectionString))
         {
-            await attacker.OpenAsync();
-            var refused = await Assert.ThrowsAsync<SqliteException>(() => ExecAsync(attacker, $"UPDATE AuditEntries SET Actor = 'mallory' WHERE Sequence = {target}"));
+            var refused = await Assert.ThrowsAnyAsync<DbException>(() => ExecAsync(attacker, $"UPDATE \"AuditEntries\" SET \"Actor\" = 'mallory' WHERE \"Sequence\" = {target}"));
             Assert.Contains("append-only", refused.Message);
-            // ...so someone with the file drops the trigger first.
-            await ExecAsync(attacker, "DROP TRIGGER AuditEntries_NoUpdate");
-            await ExecAsync(attacker, $"UPDATE AuditEntries SET Actor = 'mallory' WHERE Sequence = {target}");
+            // ...so someone with the database drops the trigger first.
+            await ExecAsync(attacker, TestStores.DropAuditTriggerSql("AuditEntries_NoUpdate"));
+            await ExecAsync(attacker, $"UPDATE \"AuditEntries\" SET \"Actor\" = 'mallory' WHERE \"Sequence\" = {target}");
         }
 
         using var admin = factory.CreateAdminClient();
@@ -105,7 +105,7 @@ public sealed class AuditTamperTests
         Assert.Contains("changed", result.GetProperty("reason").GetString());
     }
 
-    private static async Task ExecAsync(SqliteConnection connection, string sql)
+    private static async Task ExecAsync(DbConnection connection, string sql)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = sql;

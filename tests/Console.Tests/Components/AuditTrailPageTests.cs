@@ -1,10 +1,10 @@
 using Bunit;
-using Microsoft.Data.Sqlite;
 using MudBlazor;
 using OpsConsole.Console.Components.Pages.Audit;
 using OpsConsole.Console.Tests.Shared;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
+using OpsConsole.Tests.Shared;
 
 namespace OpsConsole.Console.Tests.Components;
 
@@ -85,11 +85,10 @@ public sealed class AuditTrailPageTests : ComponentContext
     [Fact]
     public void Verify_shows_where_the_chain_breaks_after_tampering()
     {
-        using (var attacker = new SqliteConnection($"Data Source={StorePath};Pooling=False"))
+        using (var attacker = TestStores.OpenConnection(StoreConnectionString))
         {
-            attacker.Open();
             using var command = attacker.CreateCommand();
-            command.CommandText = "DROP TRIGGER AuditEntries_NoUpdate; UPDATE AuditEntries SET Actor = 'mallory' WHERE Sequence = 3;";
+            command.CommandText = TestStores.DropAuditTriggerSql("AuditEntries_NoUpdate") + "; UPDATE \"AuditEntries\" SET \"Actor\" = 'mallory' WHERE \"Sequence\" = 3;";
             command.ExecuteNonQuery();
         }
         var cut = RenderPage();

@@ -38,7 +38,11 @@ public sealed class KeysAttackTests : IDisposable
         return path;
     }
 
-    private static Dictionary<string, string?> WithCertificate(string path) => new() { ["OPS_KEYS_CERT"] = path, ["OPS_KEYS_CERT_PASSWORD"] = CertPassword };
+    // What a stolen data folder holds is a question of the embedded store, whose key ring is a folder of
+    // files: these consoles run on SQLite in every suite run (on PostgreSQL the keys are rows of the store).
+    private static readonly Dictionary<string, string?> FileStore = new() { ["OPS_STORE"] = "sqlite" };
+
+    private static Dictionary<string, string?> WithCertificate(string path) => new(FileStore) { ["OPS_KEYS_CERT"] = path, ["OPS_KEYS_CERT_PASSWORD"] = CertPassword };
 
     /// <summary>First life of a console: a webhook with a secret, and a signed-in session. Returns (admin token, webhook secret, session cookie).</summary>
     private static async Task<(string AdminToken, string WebhookSecret, string Cookie)> UseAsync(ConsoleFactory console)
@@ -100,7 +104,7 @@ public sealed class KeysAttackTests : IDisposable
         Assert.DoesNotContain(Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories), f => f.EndsWith(".pfx"));
 
         // The thief runs the console's own code on the copy, without the certificate.
-        await using var thief = ConsoleFactory.OnDataDirectory(data);
+        await using var thief = ConsoleFactory.OnDataDirectory(data, FileStore);
         using var admin = thief.CreateTokenClient(first.AdminToken); // token hashes are not keys: see the README
         await admin.GetAsync("/api/v1/me").EnsureStatusAsync(HttpStatusCode.OK);
         var stored = await StoredSecretAsync(thief);
@@ -114,13 +118,13 @@ public sealed class KeysAttackTests : IDisposable
         var data = Path.Combine(_root, "data");
         var keys = Path.Combine(_root, "keyring");
         (string AdminToken, string WebhookSecret, string Cookie) first;
-        await using (var console = ConsoleFactory.OnDataDirectory(data, new Dictionary<string, string?> { ["OPS_KEYS_DIR"] = keys }))
+        await using (var console = ConsoleFactory.OnDataDirectory(data, new Dictionary<string, string?>(FileStore) { ["OPS_KEYS_DIR"] = keys }))
             first = await UseAsync(console);
 
         Assert.NotEmpty(Directory.GetFiles(keys, "*.xml"));
         Assert.DoesNotContain(Directory.EnumerateFiles(data, "*", SearchOption.AllDirectories), f => f.EndsWith(".xml"));
 
-        await using var thief = ConsoleFactory.OnDataDirectory(data);
+        await using var thief = ConsoleFactory.OnDataDirectory(data, FileStore);
         var stored = await StoredSecretAsync(thief);
         Assert.ThrowsAny<CryptographicException>(() => thief.Services.GetRequiredService<WebhookSecrets>().Unprotect(stored));
         Assert.Equal(HttpStatusCode.Unauthorized, await MeWithCookieAsync(thief, first.Cookie));

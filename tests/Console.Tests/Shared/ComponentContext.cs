@@ -3,7 +3,6 @@ using Bunit;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -11,6 +10,7 @@ using MudBlazor.Services;
 using OpsConsole.Console.Auth;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Persistence;
+using OpsConsole.Tests.Shared;
 
 namespace OpsConsole.Console.Tests.Shared;
 
@@ -21,6 +21,7 @@ namespace OpsConsole.Console.Tests.Shared;
 public abstract class ComponentContext : BunitContext, IAsyncLifetime
 {
     private readonly string _storePath = Path.Combine(Path.GetTempPath(), $"opsconsole-bunit-{Guid.NewGuid():N}.db");
+    private readonly string _connectionString;
     private readonly SignedInUser _user = new();
 
     protected ComponentContext() : this(null) { }
@@ -40,7 +41,8 @@ public abstract class ComponentContext : BunitContext, IAsyncLifetime
         Services.AddCascadingAuthenticationState();
         Services.AddSingleton<AuthenticationStateProvider>(_user);
 
-        Services.AddDbContextFactory<OpsDbContext>(o => o.UseSqlite($"Data Source={_storePath};Pooling=False"));
+        _connectionString = TestStores.ConnectionString(_storePath);
+        Services.AddDbContextFactory<OpsDbContext>(o => o.UseTestStore(_connectionString));
         Services.AddSingleton(EventSource.ForInstance("bunit"));
         Services.AddSingleton<EventOutbox>();
         Services.AddSingleton(new LiveEvents(NullLogger<LiveEvents>.Instance));
@@ -48,7 +50,8 @@ public abstract class ComponentContext : BunitContext, IAsyncLifetime
         configure?.Invoke(Services);
 
         using var db = NewDb();
-        db.Database.Migrate();
+        if (TestStores.IsPostgres) StoreProvider.MigrateAsync(db).GetAwaiter().GetResult(); // with the guards the console installs
+        else db.Database.Migrate();
 
         // Last: setting the renderer info builds the service provider, after which nothing can be added.
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));
@@ -56,7 +59,15 @@ public abstract class ComponentContext : BunitContext, IAsyncLifetime
 
     public string StorePath => _storePath;
 
-    public OpsDbContext NewDb() => new(new DbContextOptionsBuilder<OpsDbContext>().UseSqlite($"Data Source={_storePath};Pooling=False").Options);
+    /// <summary>The store's connection string: the SQLite file, or this context's PostgreSQL database.</summary>
+    public string StoreConnectionString => _connectionString;
+
+    public OpsDbContext NewDb()
+    {
+        var options = new DbContextOptionsBuilder<OpsDbContext>();
+        options.UseTestStore(_connectionString);
+        return new(options.Options);
+    }
 
     /// <summary>Signs in a user holding these roles (or signs out with none given and no name).</summary>
     public ClaimsPrincipal SignIn(string? name, params string[] roles)
@@ -75,7 +86,7 @@ public abstract class ComponentContext : BunitContext, IAsyncLifetime
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
-        SqliteConnection.ClearAllPools();
+        TestStores.Release(_connectionString);
         try { File.Delete(_storePath); } catch (IOException) { }
     }
 

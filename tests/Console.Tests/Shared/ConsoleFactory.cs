@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Persistence;
+using OpsConsole.Tests.Shared;
 using OpenTelemetry;
 using OpenTelemetry.Logs;
 
@@ -71,6 +72,16 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in RelaxedLimits) _settings[key] = value;
         foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
             _settings[key] = value;
+        // A test about the embedded store's files says OPS_STORE=sqlite; the others follow the suite's store.
+        OnPostgres = TestStores.IsPostgres && !_settings.ContainsKey("OPS_STORE");
+        if (OnPostgres)
+        {
+            // The same data folder, the same database: a console restarted on its data finds its store again.
+            StoreConnectionString = TestStores.PostgresDatabase(DataDirectory);
+            _settings["OPS_STORE"] = "postgres";
+            _settings["OPS_STORE_CONNECTION"] = StoreConnectionString;
+        }
+        else StoreConnectionString = $"Data Source={StorePath};Pooling=False";
     }
 
     public string DataDirectory { get; }
@@ -99,6 +110,12 @@ public class ConsoleFactory : WebApplicationFactory<Program>
     public LogLevel? CaptureAllFrom { get; }
 
     public string StorePath => Path.Combine(DataDirectory, "opsconsole.db");
+
+    /// <summary>The store the console runs on: its SQLite file, or its own PostgreSQL database when the suite runs on PostgreSQL.</summary>
+    public string StoreConnectionString { get; }
+
+    /// <summary>True when this console's store is a PostgreSQL database.</summary>
+    public bool OnPostgres { get; }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
@@ -186,6 +203,7 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         if (Interlocked.Exchange(ref _deleted, 1) == 1) return;
         SqliteConnection.ClearAllPools();
         if (KeepDataDirectory) return;
+        if (OnPostgres) TestStores.Release(StoreConnectionString);
         try { if (Directory.Exists(DataDirectory)) Directory.Delete(DataDirectory, recursive: true); }
         catch (IOException) { /* a job-store handle still closing; the OS temp folder is cleaned eventually */ }
         catch (UnauthorizedAccessException) { }

@@ -1,8 +1,9 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Tests.Shared;
+using OpsConsole.Tests.Shared;
 
 namespace OpsConsole.Core.Tests.Audit;
 
@@ -72,9 +73,12 @@ public sealed class AuditChainTests
         await using var store = await TestStore.CreateAsync();
         await WriteEntriesAsync(store, 1);
         await using var db = store.NewContext();
-        var update = await Assert.ThrowsAsync<SqliteException>(() => db.Database.ExecuteSqlRawAsync("UPDATE AuditEntries SET Actor = 'mallory'"));
+        var update = await Assert.ThrowsAnyAsync<DbException>(() => db.Database.ExecuteSqlRawAsync("UPDATE \"AuditEntries\" SET \"Actor\" = 'mallory'"));
         Assert.Contains("append-only", update.Message);
-        await Assert.ThrowsAsync<SqliteException>(() => db.Database.ExecuteSqlRawAsync("DELETE FROM AuditEntries"));
+        var delete = await Assert.ThrowsAnyAsync<DbException>(() => db.Database.ExecuteSqlRawAsync("DELETE FROM \"AuditEntries\""));
+        Assert.Contains("append-only", delete.Message);
+        if (TestStores.IsPostgres)
+            Assert.Contains("append-only", (await Assert.ThrowsAnyAsync<DbException>(() => db.Database.ExecuteSqlRawAsync("TRUNCATE \"AuditEntries\""))).Message);
         Assert.Equal("alice", (await db.AuditEntries.SingleAsync()).Actor);
     }
 
@@ -85,8 +89,8 @@ public sealed class AuditChainTests
         await WriteEntriesAsync(store, 5);
         await using var db = store.NewContext();
         // Someone with the database file drops the guard and rewrites history.
-        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER AuditEntries_NoUpdate");
-        await db.Database.ExecuteSqlRawAsync("UPDATE AuditEntries SET Actor = 'mallory' WHERE Sequence = 3");
+        await db.Database.ExecuteSqlRawAsync(TestStores.DropAuditTriggerSql("AuditEntries_NoUpdate"));
+        await db.Database.ExecuteSqlRawAsync("UPDATE \"AuditEntries\" SET \"Actor\" = 'mallory' WHERE \"Sequence\" = 3");
 
         var verdict = await AuditTrail.VerifyAsync(db);
         Assert.False(verdict.IsIntact);
@@ -101,12 +105,12 @@ public sealed class AuditChainTests
         await using var store = await TestStore.CreateAsync();
         await WriteEntriesAsync(store, 4);
         await using var db = store.NewContext();
-        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER AuditEntries_NoUpdate");
+        await db.Database.ExecuteSqlRawAsync(TestStores.DropAuditTriggerSql("AuditEntries_NoUpdate"));
         // A careful attacker also recomputes the hash of the entry they changed.
         var entry = await db.AuditEntries.AsNoTracking().SingleAsync(e => e.Sequence == 2);
         entry.Target = "thing/forged";
         var newHash = AuditChain.ComputeHash(entry);
-        await db.Database.ExecuteSqlAsync($"UPDATE AuditEntries SET Target = 'thing/forged', Hash = {newHash} WHERE Sequence = 2");
+        await db.Database.ExecuteSqlAsync($"UPDATE \"AuditEntries\" SET \"Target\" = 'thing/forged', \"Hash\" = {newHash} WHERE \"Sequence\" = 2");
 
         var verdict = await AuditTrail.VerifyAsync(db);
         Assert.False(verdict.IsIntact);
@@ -120,8 +124,8 @@ public sealed class AuditChainTests
         await using var store = await TestStore.CreateAsync();
         await WriteEntriesAsync(store, 4);
         await using var db = store.NewContext();
-        await db.Database.ExecuteSqlRawAsync("DROP TRIGGER AuditEntries_NoDelete");
-        await db.Database.ExecuteSqlRawAsync("DELETE FROM AuditEntries WHERE Sequence = 2");
+        await db.Database.ExecuteSqlRawAsync(TestStores.DropAuditTriggerSql("AuditEntries_NoDelete"));
+        await db.Database.ExecuteSqlRawAsync("DELETE FROM \"AuditEntries\" WHERE \"Sequence\" = 2");
 
         var verdict = await AuditTrail.VerifyAsync(db);
         Assert.False(verdict.IsIntact);

@@ -7,24 +7,31 @@ using OpsConsole.Core.Access;
 using OpsConsole.Core.Events;
 using OpsConsole.Core.Events.Webhooks;
 using OpsConsole.Core.Persistence;
+using OpsConsole.Tests.Shared;
 
 namespace OpsConsole.Core.Tests.Shared;
 
-/// <summary>A real SQLite store in a temp file, migrated like the console does, with Core's services around it.</summary>
+/// <summary>
+/// A real store migrated like the console does, with Core's services around it: a SQLite file in a
+/// temp folder, or a fresh PostgreSQL database when the suite runs against PostgreSQL (TestStores).
+/// </summary>
 public sealed class TestStore : IAsyncDisposable
 {
     public string Directory { get; } = Path.Combine(Path.GetTempPath(), "opsconsole-core-tests", Guid.NewGuid().ToString("N"));
     public string DbPath => Path.Combine(Directory, "store.db");
+    /// <summary>The store's connection string (SQLite file or PostgreSQL database).</summary>
+    public string ConnectionString { get; }
     public ServiceProvider Services { get; }
     public OutboxSignal Signal { get; } = new();
 
     private TestStore(Action<IServiceCollection>? configure)
     {
         System.IO.Directory.CreateDirectory(Directory);
+        ConnectionString = TestStores.ConnectionString(DbPath);
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(Signal);
-        services.AddDbContextFactory<OpsDbContext>(o => o.UseSqlite($"Data Source={DbPath};Pooling=False").AddInterceptors(Signal.Interceptors));
+        services.AddDbContextFactory<OpsDbContext>(o => o.UseTestStore(ConnectionString).AddInterceptors(Signal.Interceptors));
         services.AddIdentityCore<ConsoleUser>(o =>
             {
                 o.Password.RequiredLength = 10;
@@ -49,7 +56,8 @@ public sealed class TestStore : IAsyncDisposable
     {
         var store = new TestStore(configure);
         await using var db = store.NewContext();
-        await db.Database.MigrateAsync();
+        if (TestStores.IsPostgres) await StoreProvider.MigrateAsync(db); // with the guards the console installs
+        else await db.Database.MigrateAsync();
         return store;
     }
 
@@ -58,7 +66,7 @@ public sealed class TestStore : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Services.DisposeAsync();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        TestStores.Release(ConnectionString);
         try { System.IO.Directory.Delete(Directory, recursive: true); } catch (IOException) { }
     }
 }

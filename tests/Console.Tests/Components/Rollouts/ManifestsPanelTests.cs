@@ -21,7 +21,7 @@ public sealed class ManifestsPanelTests() : RolloutComponentContext(s =>
         var calls = Cluster.Calls.Count;
 
         var cut = Render<ManifestsPanel>(p => p.Add(x => x.RolloutId, id));
-        cut.Find(".mud-expand-panel-header").Click();
+        cut.WaitForElement(".mud-expand-panel-header").Click();
 
         var steps = cut.FindAll("[data-testid=manifests-step-yaml]");
         Assert.Equal(["create", "0", "1", "2", "3"], steps.Select(s => s.GetAttribute("data-step")));

@@ -39,7 +39,8 @@ public sealed class RolloutsPageTests : RolloutComponentContext
     }
 
     private static AngleSharp.Dom.IElement Cell(IRenderedComponent<RolloutsPage> cut, string service, string environment) =>
-        cut.Find($"[data-testid=board-cell][data-service={service}][data-environment={environment}]");
+        // The board loads from the store asynchronously (on PostgreSQL truly so): wait for the cell.
+        cut.WaitForElement($"[data-testid=board-cell][data-service={service}][data-environment={environment}]");
 
     [Fact]
     public async Task The_board_shows_each_target_s_stable_version_and_the_rollout_in_flight_with_its_step_and_split()

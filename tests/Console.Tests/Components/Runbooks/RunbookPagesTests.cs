@@ -83,8 +83,8 @@ public sealed class RunbookPagesTests : RolloutComponentContext
     {
         SignIn("olga", Roles.OnCall);
         var cut = Render<RunbooksPage>();
-        cut.Find("[data-testid=new-runbook]").Click();
-        cut.Find("[data-testid=new-runbook-markdown] textarea, textarea[data-testid=new-runbook-markdown]").Change("---\ntitle: Bad\n---\n```action\nname: rm\n```\n");
+        cut.WaitForElement("[data-testid=new-runbook]").Click();
+        cut.WaitForElement("[data-testid=new-runbook-markdown] textarea, textarea[data-testid=new-runbook-markdown]").Change("---\ntitle: Bad\n---\n```action\nname: rm\n```\n");
         cut.Find("[data-testid=create-runbook]").Click();
         cut.WaitForAssertion(() => Assert.Contains("step 1: unknown action 'rm'", cut.Find("[data-testid=action-error]").TextContent, StringComparison.Ordinal));
         using var db = NewDb();
