@@ -11,8 +11,8 @@ using OpsConsole.Core.Persistence;
 namespace OpsConsole.Core.Persistence.Migrations
 {
     [DbContext(typeof(OpsDbContext))]
-    [Migration("20261128231648_GameDays")]
-    partial class GameDays
+    [Migration("20261129004426_Verification")]
+    partial class Verification
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -646,6 +646,161 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.ToTable("ConfigSecretVersions");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Drills.Drill", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AllowProd")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpectedAlert")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("FaultJson")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TargetSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("TimeoutSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Service", "Environment");
+
+                    b.ToTable("Drills");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Drills.DrillRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("AbortedByDrill")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool?>("AlertFired")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DetectedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("DetectionSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid>("DrillId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ExpectedAlert")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FaultLiveAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("IncidentId")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("Passed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("RollbackSeconds")
+                        .HasColumnType("REAL");
+
+                    b.Property<Guid?>("RolloutId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Runbook")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<bool>("RunbookLinked")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("StableAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("TargetSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("TriggeredBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DrillId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_DrillRuns_OneRunningPerDrill")
+                        .HasFilter("\"Status\" = 'Running'");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("DrillId", "StartedAt");
+
+                    b.ToTable("DrillRuns");
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Events.OutboxEvent", b =>
                 {
                     b.Property<long>("Position")
@@ -1188,6 +1343,115 @@ namespace OpsConsole.Core.Persistence.Migrations
                         .IsUnique();
 
                     b.ToTable("IncidentRunbooks", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Metrics.MetricPoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("BucketStart")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Errors5xx")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("LatencyP50Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LatencyP90Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<double?>("LatencyP99Ms")
+                        .HasColumnType("REAL");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Revision")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long?>("SlowerThan10000Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan1000Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan100Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan10Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan1500Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan150Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan2000Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan200Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan2500Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan250Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan25Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan300Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan400Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan5000Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan500Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan50Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan5Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan750Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long?>("SlowerThan75Ms")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StepSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StepSeconds", "BucketStart");
+
+                    b.HasIndex("Service", "Environment", "BucketStart", "Revision", "StepSeconds")
+                        .IsUnique();
+
+                    b.ToTable("MetricPoints");
                 });
 
             modelBuilder.Entity("OpsConsole.Core.Migrations.Orchestration.DeploymentPlan", b =>
@@ -1904,6 +2168,12 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.Property<bool>("AutoDeploy")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("ErrorBudgetMaxBurnRate")
+                        .HasColumnType("REAL");
+
+                    b.Property<bool>("ErrorBudgetRequired")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("Order")
                         .HasColumnType("INTEGER");
 
@@ -2070,6 +2340,33 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.ToTable("ServiceProfiles");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Replicas.ReplicaLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("AcquiredAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Token")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name");
+
+                    b.HasIndex("Holder", "ExpiresAt");
+
+                    b.ToTable("ReplicaLeases", (string)null);
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisMeasurement", b =>
                 {
                     b.Property<long>("Id")
@@ -2224,6 +2521,9 @@ namespace OpsConsole.Core.Persistence.Migrations
 
                     b.Property<int>("CurrentStepIndex")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("DrillRunId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Environment")
                         .IsRequired()
@@ -2540,6 +2840,51 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.ToTable("RunbookVersions");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Slo.ServiceLevelObjective", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT");
+
+                    b.Property<double?>("LatencyMs")
+                        .HasColumnType("REAL");
+
+                    b.Property<double>("Objective")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("WindowDays")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Service", "Environment");
+
+                    b.ToTable("Slos", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -2596,6 +2941,15 @@ namespace OpsConsole.Core.Persistence.Migrations
                     b.HasOne("OpsConsole.Core.Alerting.AlertGroup", null)
                         .WithMany("Members")
                         .HasForeignKey("GroupKey")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Drills.DrillRun", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Drills.Drill", null)
+                        .WithMany()
+                        .HasForeignKey("DrillId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

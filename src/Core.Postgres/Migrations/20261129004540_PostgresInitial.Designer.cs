@@ -12,8 +12,8 @@ using OpsConsole.Core.Persistence;
 namespace OpsConsole.Core.Postgres.Migrations
 {
     [DbContext(typeof(OpsDbContext))]
-    [Migration("20261129000240_DataProtectionKeys")]
-    partial class DataProtectionKeys
+    [Migration("20261129004540_PostgresInitial")]
+    partial class PostgresInitial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -680,6 +680,161 @@ namespace OpsConsole.Core.Postgres.Migrations
                     b.ToTable("ConfigSecretVersions");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Drills.Drill", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("AllowProd")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Cron")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<string>("ExpectedAlert")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("FaultJson")
+                        .IsRequired()
+                        .HasMaxLength(4096)
+                        .HasColumnType("character varying(4096)");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<int>("TargetSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("TimeoutSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Service", "Environment");
+
+                    b.ToTable("Drills");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Drills.DrillRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid");
+
+                    b.Property<bool>("AbortedByDrill")
+                        .HasColumnType("boolean");
+
+                    b.Property<bool?>("AlertFired")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTime?>("CompletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("DetectedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<double?>("DetectionSeconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid>("DrillId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<string>("ExpectedAlert")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime?>("FaultLiveAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long?>("IncidentId")
+                        .HasColumnType("bigint");
+
+                    b.Property<bool>("Passed")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)");
+
+                    b.Property<double?>("RollbackSeconds")
+                        .HasColumnType("double precision");
+
+                    b.Property<Guid?>("RolloutId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Runbook")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<bool>("RunbookLinked")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<DateTime?>("StableAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("TargetSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("TriggeredBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DrillId")
+                        .IsUnique()
+                        .HasDatabaseName("IX_DrillRuns_OneRunningPerDrill")
+                        .HasFilter("\"Status\" = 'Running'");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("DrillId", "StartedAt");
+
+                    b.ToTable("DrillRuns");
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Events.OutboxEvent", b =>
                 {
                     b.Property<long>("Position")
@@ -860,6 +1015,165 @@ namespace OpsConsole.Core.Postgres.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("Webhooks");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.GameDays.GameDay", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("AbortReason")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime?>("EndedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("EndedBy")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Facilitator")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("FaultStateJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Observations")
+                        .HasColumnType("text");
+
+                    b.Property<string>("PlanJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ProdOptInBy")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ReportJson")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ReportSha256")
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("ScheduledAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SliStateJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<DateTime?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("StartedBy")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.ToTable("GameDays", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.GameDays.GameDayActionItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateOnly?>("DueDate")
+                        .HasColumnType("date");
+
+                    b.Property<long>("GameDayId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Owner")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GameDayId");
+
+                    b.ToTable("GameDayActionItems", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.GameDays.GameDayEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("GameDayId")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("GameDayId", "At");
+
+                    b.ToTable("GameDayEntries", (string)null);
                 });
 
             modelBuilder.Entity("OpsConsole.Core.Incidents.AffectedService", b =>
@@ -1081,6 +1395,117 @@ namespace OpsConsole.Core.Postgres.Migrations
                         .IsUnique();
 
                     b.ToTable("IncidentRunbooks", (string)null);
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.Metrics.MetricPoint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("BucketStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<long>("Errors5xx")
+                        .HasColumnType("bigint");
+
+                    b.Property<double?>("LatencyP50Ms")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("LatencyP90Ms")
+                        .HasColumnType("double precision");
+
+                    b.Property<double?>("LatencyP99Ms")
+                        .HasColumnType("double precision");
+
+                    b.Property<long>("Requests")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Revision")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<long?>("SlowerThan10000Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan1000Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan100Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan10Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan1500Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan150Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan2000Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan200Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan2500Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan250Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan25Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan300Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan400Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan5000Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan500Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan50Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan5Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan750Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<long?>("SlowerThan75Ms")
+                        .HasColumnType("bigint");
+
+                    b.Property<int>("StepSeconds")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("StepSeconds", "BucketStart");
+
+                    b.HasIndex("Service", "Environment", "BucketStart", "Revision", "StepSeconds")
+                        .IsUnique();
+
+                    b.ToTable("MetricPoints");
                 });
 
             modelBuilder.Entity("OpsConsole.Core.Migrations.Orchestration.DeploymentPlan", b =>
@@ -1799,6 +2224,12 @@ namespace OpsConsole.Core.Postgres.Migrations
                     b.Property<bool>("AutoDeploy")
                         .HasColumnType("boolean");
 
+                    b.Property<double?>("ErrorBudgetMaxBurnRate")
+                        .HasColumnType("double precision");
+
+                    b.Property<bool>("ErrorBudgetRequired")
+                        .HasColumnType("boolean");
+
                     b.Property<int>("Order")
                         .HasColumnType("integer");
 
@@ -1965,6 +2396,33 @@ namespace OpsConsole.Core.Postgres.Migrations
                     b.ToTable("ServiceProfiles");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Replicas.ReplicaLease", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTime>("AcquiredAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<long>("Token")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Name");
+
+                    b.HasIndex("Holder", "ExpiresAt");
+
+                    b.ToTable("ReplicaLeases", (string)null);
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Rollouts.AnalysisMeasurement", b =>
                 {
                     b.Property<long>("Id")
@@ -2121,6 +2579,9 @@ namespace OpsConsole.Core.Postgres.Migrations
 
                     b.Property<int>("CurrentStepIndex")
                         .HasColumnType("integer");
+
+                    b.Property<Guid?>("DrillRunId")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("Environment")
                         .IsRequired()
@@ -2441,6 +2902,53 @@ namespace OpsConsole.Core.Postgres.Migrations
                     b.ToTable("RunbookVersions");
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Slo.ServiceLevelObjective", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Environment")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)");
+
+                    b.Property<double?>("LatencyMs")
+                        .HasColumnType("double precision");
+
+                    b.Property<double>("Objective")
+                        .HasColumnType("double precision");
+
+                    b.Property<string>("Service")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)");
+
+                    b.Property<int>("WindowDays")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Service", "Environment");
+
+                    b.ToTable("Slos", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -2501,6 +3009,15 @@ namespace OpsConsole.Core.Postgres.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("OpsConsole.Core.Drills.DrillRun", b =>
+                {
+                    b.HasOne("OpsConsole.Core.Drills.Drill", null)
+                        .WithMany()
+                        .HasForeignKey("DrillId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("OpsConsole.Core.Events.Webhooks.WebhookAttempt", b =>
                 {
                     b.HasOne("OpsConsole.Core.Events.Webhooks.WebhookDelivery", null)
@@ -2515,6 +3032,24 @@ namespace OpsConsole.Core.Postgres.Migrations
                     b.HasOne("OpsConsole.Core.Events.Webhooks.WebhookSubscription", null)
                         .WithMany()
                         .HasForeignKey("WebhookId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.GameDays.GameDayActionItem", b =>
+                {
+                    b.HasOne("OpsConsole.Core.GameDays.GameDay", null)
+                        .WithMany("ActionItems")
+                        .HasForeignKey("GameDayId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.GameDays.GameDayEntry", b =>
+                {
+                    b.HasOne("OpsConsole.Core.GameDays.GameDay", null)
+                        .WithMany("Entries")
+                        .HasForeignKey("GameDayId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -2626,6 +3161,13 @@ namespace OpsConsole.Core.Postgres.Migrations
             modelBuilder.Entity("OpsConsole.Core.Events.Webhooks.WebhookDelivery", b =>
                 {
                     b.Navigation("AttemptLog");
+                });
+
+            modelBuilder.Entity("OpsConsole.Core.GameDays.GameDay", b =>
+                {
+                    b.Navigation("ActionItems");
+
+                    b.Navigation("Entries");
                 });
 
             modelBuilder.Entity("OpsConsole.Core.Incidents.Incident", b =>

@@ -247,6 +247,20 @@ namespace OpsConsole.Core.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "DataProtectionKeys",
+                columns: table => new
+                {
+                    Id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    FriendlyName = table.Column<string>(type: "text", nullable: true),
+                    Xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DeploymentPlans",
                 columns: table => new
                 {
@@ -290,6 +304,29 @@ namespace OpsConsole.Core.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "Drills",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Service = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    Environment = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    FaultJson = table.Column<string>(type: "character varying(4096)", maxLength: 4096, nullable: false),
+                    Cron = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    TargetSeconds = table.Column<int>(type: "integer", nullable: false),
+                    TimeoutSeconds = table.Column<int>(type: "integer", nullable: false),
+                    ExpectedAlert = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    Enabled = table.Column<bool>(type: "boolean", nullable: false),
+                    AllowProd = table.Column<bool>(type: "boolean", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Drills", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "EscalationPolicies",
                 columns: table => new
                 {
@@ -329,6 +366,38 @@ namespace OpsConsole.Core.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "GameDays",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Title = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Facilitator = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ScheduledAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    StartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    StartedBy = table.Column<string>(type: "text", nullable: true),
+                    EndedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    EndedBy = table.Column<string>(type: "text", nullable: true),
+                    AbortReason = table.Column<string>(type: "text", nullable: true),
+                    ProdOptInBy = table.Column<string>(type: "text", nullable: true),
+                    PlanJson = table.Column<string>(type: "text", nullable: false),
+                    FaultStateJson = table.Column<string>(type: "text", nullable: false),
+                    SliStateJson = table.Column<string>(type: "text", nullable: false),
+                    Observations = table.Column<string>(type: "text", nullable: true),
+                    ReportJson = table.Column<string>(type: "text", nullable: true),
+                    ReportSha256 = table.Column<string>(type: "text", nullable: true),
+                    Version = table.Column<Guid>(type: "uuid", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GameDays", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Incidents",
                 columns: table => new
                 {
@@ -353,6 +422,47 @@ namespace OpsConsole.Core.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Incidents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "MetricPoints",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Service = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    Environment = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    Revision = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    StepSeconds = table.Column<int>(type: "integer", nullable: false),
+                    BucketStart = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Requests = table.Column<long>(type: "bigint", nullable: false),
+                    Errors5xx = table.Column<long>(type: "bigint", nullable: false),
+                    LatencyP50Ms = table.Column<double>(type: "double precision", nullable: true),
+                    LatencyP90Ms = table.Column<double>(type: "double precision", nullable: true),
+                    LatencyP99Ms = table.Column<double>(type: "double precision", nullable: true),
+                    SlowerThan10000Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan1000Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan100Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan10Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan1500Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan150Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan2000Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan200Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan2500Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan250Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan25Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan300Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan400Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan5000Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan500Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan50Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan5Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan750Ms = table.Column<long>(type: "bigint", nullable: true),
+                    SlowerThan75Ms = table.Column<long>(type: "bigint", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_MetricPoints", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -511,6 +621,8 @@ namespace OpsConsole.Core.Postgres.Migrations
                     RequiredApprovals = table.Column<int>(type: "integer", nullable: false),
                     AutoDeploy = table.Column<bool>(type: "boolean", nullable: false),
                     AnalysisTemplate = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: true),
+                    ErrorBudgetRequired = table.Column<bool>(type: "boolean", nullable: false),
+                    ErrorBudgetMaxBurnRate = table.Column<double>(type: "double precision", nullable: true),
                     UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
                 },
                 constraints: table =>
@@ -571,6 +683,21 @@ namespace OpsConsole.Core.Postgres.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "ReplicaLeases",
+                columns: table => new
+                {
+                    Name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Holder = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    Token = table.Column<long>(type: "bigint", nullable: false),
+                    AcquiredAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    ExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ReplicaLeases", x => x.Name);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Rollouts",
                 columns: table => new
                 {
@@ -604,7 +731,8 @@ namespace OpsConsole.Core.Postgres.Migrations
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     UpdatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
                     CompletedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
-                    Generation = table.Column<long>(type: "bigint", nullable: false)
+                    Generation = table.Column<long>(type: "bigint", nullable: false),
+                    DrillRunId = table.Column<Guid>(type: "uuid", nullable: true)
                 },
                 constraints: table =>
                 {
@@ -689,6 +817,26 @@ namespace OpsConsole.Core.Postgres.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_Silences", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Slos",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Service = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    Environment = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    Kind = table.Column<string>(type: "character varying(20)", maxLength: 20, nullable: false),
+                    Objective = table.Column<double>(type: "double precision", nullable: false),
+                    WindowDays = table.Column<int>(type: "integer", nullable: false),
+                    LatencyMs = table.Column<double>(type: "double precision", nullable: true),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Slos", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -830,6 +978,92 @@ namespace OpsConsole.Core.Postgres.Migrations
                         name: "FK_AspNetUserTokens_AspNetUsers_UserId",
                         column: x => x.UserId,
                         principalTable: "AspNetUsers",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DrillRuns",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    DrillId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Service = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    Environment = table.Column<string>(type: "character varying(63)", maxLength: 63, nullable: false),
+                    Status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    TriggeredBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    RolloutId = table.Column<Guid>(type: "uuid", nullable: true),
+                    StartedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    FaultLiveAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    DetectedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    StableAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
+                    DetectionSeconds = table.Column<double>(type: "double precision", nullable: true),
+                    RollbackSeconds = table.Column<double>(type: "double precision", nullable: true),
+                    TargetSeconds = table.Column<int>(type: "integer", nullable: false),
+                    ExpectedAlert = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    AlertFired = table.Column<bool>(type: "boolean", nullable: true),
+                    RunbookLinked = table.Column<bool>(type: "boolean", nullable: false),
+                    Runbook = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
+                    AbortedByDrill = table.Column<bool>(type: "boolean", nullable: false),
+                    Passed = table.Column<bool>(type: "boolean", nullable: false),
+                    Reason = table.Column<string>(type: "character varying(2000)", maxLength: 2000, nullable: true),
+                    IncidentId = table.Column<long>(type: "bigint", nullable: true),
+                    CompletedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DrillRuns", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_DrillRuns_Drills_DrillId",
+                        column: x => x.DrillId,
+                        principalTable: "Drills",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "GameDayActionItems",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    GameDayId = table.Column<long>(type: "bigint", nullable: false),
+                    Text = table.Column<string>(type: "text", nullable: false),
+                    Owner = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    DueDate = table.Column<DateOnly>(type: "date", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    CreatedBy = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GameDayActionItems", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_GameDayActionItems_GameDays_GameDayId",
+                        column: x => x.GameDayId,
+                        principalTable: "GameDays",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "GameDayEntries",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    GameDayId = table.Column<long>(type: "bigint", nullable: false),
+                    At = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    Kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Actor = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: true),
+                    Text = table.Column<string>(type: "text", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_GameDayEntries", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_GameDayEntries_GameDays_GameDayId",
+                        column: x => x.GameDayId,
+                        principalTable: "GameDays",
                         principalColumn: "Id",
                         onDelete: ReferentialAction.Cascade);
                 });
@@ -1304,10 +1538,47 @@ namespace OpsConsole.Core.Postgres.Migrations
                 columns: new[] { "Service", "Environment", "CreatedAt" });
 
             migrationBuilder.CreateIndex(
+                name: "IX_DrillRuns_DrillId_StartedAt",
+                table: "DrillRuns",
+                columns: new[] { "DrillId", "StartedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DrillRuns_OneRunningPerDrill",
+                table: "DrillRuns",
+                column: "DrillId",
+                unique: true,
+                filter: "\"Status\" = 'Running'");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_DrillRuns_Status",
+                table: "DrillRuns",
+                column: "Status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Drills_Service_Environment",
+                table: "Drills",
+                columns: new[] { "Service", "Environment" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_EscalationPolicies_Name",
                 table: "EscalationPolicies",
                 column: "Name",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_GameDayActionItems_GameDayId",
+                table: "GameDayActionItems",
+                column: "GameDayId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_GameDayEntries_GameDayId_At",
+                table: "GameDayEntries",
+                columns: new[] { "GameDayId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_GameDays_Status",
+                table: "GameDays",
+                column: "Status");
 
             migrationBuilder.CreateIndex(
                 name: "IX_IncidentAlerts_Fingerprint",
@@ -1362,6 +1633,17 @@ namespace OpsConsole.Core.Postgres.Migrations
                 name: "IX_IncidentServices_Service",
                 table: "IncidentServices",
                 column: "Service");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MetricPoints_Service_Environment_BucketStart_Revision_StepS~",
+                table: "MetricPoints",
+                columns: new[] { "Service", "Environment", "BucketStart", "Revision", "StepSeconds" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_MetricPoints_StepSeconds_BucketStart",
+                table: "MetricPoints",
+                columns: new[] { "StepSeconds", "BucketStart" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_MigrationBatches_PlanId",
@@ -1480,6 +1762,11 @@ namespace OpsConsole.Core.Postgres.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_ReplicaLeases_Holder_ExpiresAt",
+                table: "ReplicaLeases",
+                columns: new[] { "Holder", "ExpiresAt" });
+
+            migrationBuilder.CreateIndex(
                 name: "IX_Rollouts_OneActivePerTarget",
                 table: "Rollouts",
                 columns: new[] { "Service", "Environment" },
@@ -1528,6 +1815,11 @@ namespace OpsConsole.Core.Postgres.Migrations
                 name: "IX_Silences_EndsAt",
                 table: "Silences",
                 column: "EndsAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Slos_Service_Environment",
+                table: "Slos",
+                columns: new[] { "Service", "Environment" });
 
             migrationBuilder.CreateIndex(
                 name: "IX_WebhookAttempts_DeliveryId",
@@ -1598,16 +1890,28 @@ namespace OpsConsole.Core.Postgres.Migrations
                 name: "ConfigSecretVersions");
 
             migrationBuilder.DropTable(
+                name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
                 name: "DeploymentPlans");
 
             migrationBuilder.DropTable(
                 name: "DeployTargets");
 
             migrationBuilder.DropTable(
+                name: "DrillRuns");
+
+            migrationBuilder.DropTable(
                 name: "EscalationPolicies");
 
             migrationBuilder.DropTable(
                 name: "FreezeWindows");
+
+            migrationBuilder.DropTable(
+                name: "GameDayActionItems");
+
+            migrationBuilder.DropTable(
+                name: "GameDayEntries");
 
             migrationBuilder.DropTable(
                 name: "IncidentAlerts");
@@ -1620,6 +1924,9 @@ namespace OpsConsole.Core.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "IncidentServices");
+
+            migrationBuilder.DropTable(
+                name: "MetricPoints");
 
             migrationBuilder.DropTable(
                 name: "MigrationBatches");
@@ -1652,6 +1959,9 @@ namespace OpsConsole.Core.Postgres.Migrations
                 name: "ReleaseEnvironments");
 
             migrationBuilder.DropTable(
+                name: "ReplicaLeases");
+
+            migrationBuilder.DropTable(
                 name: "RunbookRunSteps");
 
             migrationBuilder.DropTable(
@@ -1662,6 +1972,9 @@ namespace OpsConsole.Core.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "Silences");
+
+            migrationBuilder.DropTable(
+                name: "Slos");
 
             migrationBuilder.DropTable(
                 name: "WebhookAttempts");
@@ -1677,6 +1990,12 @@ namespace OpsConsole.Core.Postgres.Migrations
 
             migrationBuilder.DropTable(
                 name: "AspNetUsers");
+
+            migrationBuilder.DropTable(
+                name: "Drills");
+
+            migrationBuilder.DropTable(
+                name: "GameDays");
 
             migrationBuilder.DropTable(
                 name: "Incidents");
