@@ -41,6 +41,11 @@ public sealed class SloBurnEvaluator(OpsDbContext db, SloMeter meter, AlertInges
                 var longBurn = windows[rule.LongWindow];
                 var shortBurn = windows[rule.ShortWindow];
                 if (longBurn.ErrorRatio is not { } lr || shortBurn.ErrorRatio is not { } sr || !rule.Fires(slo.Objective, lr, sr)) continue;
+                // A rule judges only once the history reaches back past its short window. Just after the
+                // console or its workloads start, the minute stored would stand for the whole long window,
+                // and the first requests of starting instances (5xx until one is ready) would page for every service.
+                var (_, before) = await meter.CountAsync(slo, now - rule.LongWindow, now - rule.ShortWindow, ct);
+                if (before == 0) continue;
                 if (budget is null)
                 {
                     var (bad, total) = await meter.CountAsync(slo, now - slo.Window, now, ct);

@@ -189,7 +189,8 @@ public sealed class SlosApiTests : IAsyncLifetime
         var now = console.Clock.GetUtcNow();
         var prod = new ServiceEnvironment("checkout", "prod");
         var staging = new ServiceEnvironment("checkout", "staging");
-        console.History.Add(prod, now - TimeSpan.FromHours(1), TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1), 1000, 0.02);
+        // Seven hours at 2%: every rule's history reaches back past its short window, so all three judge.
+        console.History.Add(prod, now - TimeSpan.FromHours(7), TimeSpan.FromHours(7) + TimeSpan.FromMinutes(1), 1000, 0.02);
         console.History.Add(staging, now - TimeSpan.FromDays(3), TimeSpan.FromDays(3) + TimeSpan.FromMinutes(1), 10_000, 0.0015);
         var fast = await CreateAsync(admin, new { service = "checkout", environment = "prod", kind = "availability", objective = 0.999 });
         var slow = await CreateAsync(admin, new { service = "checkout", environment = "staging", kind = "availability", objective = 0.999 });

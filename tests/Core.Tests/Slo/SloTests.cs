@@ -195,6 +195,21 @@ public sealed class SloTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Startup_errors_in_the_first_minute_of_history_page_nobody_and_a_fault_still_burning_five_minutes_later_pages()
+    {
+        var slo = await CreateAsync(new SloRequest("checkout", "prod", "availability", 0.999));
+        // The first minute after a start: instances still starting answer 10% with 5xx, and nothing older is stored.
+        history.Add(Prod, Now, TimeSpan.FromMinutes(1), 150, 0.1);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        Assert.Empty((await EvaluateAsync()).Firing);
+
+        // A fault at 30% that lasts: once the history reaches back past five minutes, fast-burn pages.
+        history.Add(Prod, Now, TimeSpan.FromMinutes(5), 300, 0.3);
+        clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal([$"{slo.Id}/fast-burn"], (await EvaluateAsync()).Firing);
+    }
+
+    [Fact]
     public async Task The_fast_burn_page_fires_only_when_both_the_hour_and_the_five_minutes_burn_and_resolves_after()
     {
         var slo = await CreateAsync(new SloRequest("checkout", "prod", "availability", 0.999));
