@@ -1,3 +1,4 @@
+using OpsConsole.Core.Replicas;
 using OpsConsole.Core.Alerting;
 
 namespace OpsConsole.Console.Jobs;
@@ -6,7 +7,7 @@ namespace OpsConsole.Console.Jobs;
 /// Runs the alert dispatcher once a second. Its timers (group_wait, group_interval, repeat_interval)
 /// are stored with each aggregation group, so after a restart the next pass picks up where it was.
 /// </summary>
-public sealed class AlertDispatcherService(IServiceScopeFactory scopes, ILogger<AlertDispatcherService> log) : BackgroundService
+public sealed class AlertDispatcherService(IServiceScopeFactory scopes, IRolloutLeases leases, ILogger<AlertDispatcherService> log) : BackgroundService
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 
@@ -16,8 +17,12 @@ public sealed class AlertDispatcherService(IServiceScopeFactory scopes, ILogger<
         {
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<AlertDispatcher>().FlushDueAsync(stoppingToken);
+                // Store-wide work runs once across replicas: on the one holding the cluster lease.
+                if (await leases.HoldsClusterAsync(stoppingToken))
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    await scope.ServiceProvider.GetRequiredService<AlertDispatcher>().FlushDueAsync(stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

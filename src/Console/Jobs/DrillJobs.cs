@@ -1,3 +1,4 @@
+using OpsConsole.Core.Replicas;
 using System.Threading.Channels;
 using Hangfire;
 using OpsConsole.Core.Drills;
@@ -35,7 +36,7 @@ public sealed class HangfireDrillScheduler(IRecurringJobManager recurring) : IDr
 /// as soon as its rollout has rolled back, and a run past its timeout has its rollout aborted. At start
 /// it puts every enabled drill on the schedule again.
 /// </summary>
-public sealed class DrillFollower(IServiceScopeFactory scopes, RolloutUpdates rollouts, ILogger<DrillFollower> logger) : BackgroundService
+public sealed class DrillFollower(IServiceScopeFactory scopes, RolloutUpdates rollouts, IRolloutLeases leases, ILogger<DrillFollower> logger) : BackgroundService
 {
     public static readonly TimeSpan Period = TimeSpan.FromSeconds(1);
     private readonly Channel<bool> _work = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
@@ -64,6 +65,8 @@ public sealed class DrillFollower(IServiceScopeFactory scopes, RolloutUpdates ro
             {
                 try
                 {
+                    // Store-wide work runs once across replicas: on the one holding the cluster lease.
+                    if (!await leases.HoldsClusterAsync(stoppingToken)) continue;
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<DrillDesk>().FollowAsync(stoppingToken);
                 }

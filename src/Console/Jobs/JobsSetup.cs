@@ -25,6 +25,10 @@ public static class JobsSetup
                     SchemaName = "hangfire",
                     PrepareSchemaIfNecessary = true,
                     QueuePollInterval = settings.JobPollInterval,
+                    // A job fetched by a replica that dies is fetched again after this; the sliding timeout
+                    // keeps it longer for jobs still running (a long migration), so none runs twice.
+                    InvisibilityTimeout = TimeSpan.FromMinutes(1),
+                    UseSlidingInvisibilityTimeout = true,
                 });
             }
             else

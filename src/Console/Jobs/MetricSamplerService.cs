@@ -1,3 +1,4 @@
+using OpsConsole.Core.Replicas;
 using OpsConsole.Core.Metrics;
 
 namespace OpsConsole.Console.Jobs;
@@ -6,7 +7,7 @@ namespace OpsConsole.Console.Jobs;
 /// Drives the metric history: a sampler tick a moment after every whole 10 s (so each tick stores the
 /// step that just ended) and, beside it, the roll-up and retention pass every 5 minutes.
 /// </summary>
-public sealed class MetricSamplerService(MetricSampler sampler, MetricRetention retention, TimeProvider clock, ILogger<MetricSamplerService> logger) : BackgroundService
+public sealed class MetricSamplerService(MetricSampler sampler, MetricRetention retention, IRolloutLeases leases, TimeProvider clock, ILogger<MetricSamplerService> logger) : BackgroundService
 {
     /// <summary>How long after a step's end its tick runs: late enough for the step's last requests to be counted, early enough to double-count little.</summary>
     public static readonly TimeSpan TickOffset = TimeSpan.FromMilliseconds(50);
@@ -25,7 +26,9 @@ public sealed class MetricSamplerService(MetricSampler sampler, MetricRetention 
                 using var timer = new PeriodicTimer(MetricPoint.FineStep, clock);
                 do
                 {
-                    try { await sampler.SampleAsync(ct); }
+                    // One sample per step across replicas (the store keeps one point per step), taken where the
+                    // local cluster's processes and ingress live: on the replica holding the cluster lease.
+                    try { if (await leases.HoldsClusterAsync(ct)) await sampler.SampleAsync(ct); }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
                         logger.LogWarning(e, "The metric sampler could not store a tick; the step stays unmeasured");
@@ -47,6 +50,7 @@ public sealed class MetricSamplerService(MetricSampler sampler, MetricRetention 
             {
                 try
                 {
+                    if (!await leases.HoldsClusterAsync(ct)) continue;
                     var result = await retention.RunAsync(ct);
                     if (result.FinePointsRolledUp > 0 || result.CoarsePointsDeleted > 0)
                         logger.LogInformation("Metric history: {Rolled} 10 s points rolled into {Written} 5 min points, {Deleted} points past 30 days deleted",

@@ -1,3 +1,4 @@
+using OpsConsole.Core.Replicas;
 using System.Threading.Channels;
 using Hangfire;
 using OpsConsole.Core.Events;
@@ -25,7 +26,7 @@ public sealed class PromotionTickJob(IServiceScopeFactory scopes)
 /// release.checks.reported event) its waiting promotions are evaluated again; when a rollout changes,
 /// deploying promotions look at their plan. Schedules the minute job at start.
 /// </summary>
-public sealed class PromotionWatcher(LiveEvents live, RolloutUpdates rollouts, IServiceScopeFactory scopes, IRecurringJobManager recurring,
+public sealed class PromotionWatcher(LiveEvents live, RolloutUpdates rollouts, IServiceScopeFactory scopes, IRecurringJobManager recurring, IRolloutLeases leases,
     ILogger<PromotionWatcher> logger) : BackgroundService
 {
     private readonly Channel<(string Service, string Version)?> _work = Channel.CreateUnbounded<(string, string)?>(new UnboundedChannelOptions { SingleReader = true });
@@ -48,6 +49,8 @@ public sealed class PromotionWatcher(LiveEvents live, RolloutUpdates rollouts, I
             {
                 try
                 {
+                    // Store-wide work runs once across replicas: on the one holding the cluster lease.
+                    if (!await leases.HoldsClusterAsync(stoppingToken)) continue;
                     await using var scope = scopes.CreateAsyncScope();
                     var desk = scope.ServiceProvider.GetRequiredService<PromotionDesk>();
                     if (item is { } r) await desk.ReevaluateAsync(r.Service, r.Version, stoppingToken);

@@ -4,11 +4,19 @@ using OpsConsole.Core.Replicas;
 
 namespace OpsConsole.Console.Jobs;
 
-/// <summary>On a graceful stop, gives up this replica's leases so another replica takes its rollouts at once instead of after the lease time.</summary>
-public sealed class ReplicaLeaseHandover(IRolloutLeases leases, ILogger<ReplicaLeaseHandover> logger, OutboxTail? tail = null) : IHostedService
+/// <summary>
+/// Renews this replica's leases every third of the lease time, apart from the passes that use them (a
+/// pass slowed by a busy machine must not let the cluster lease flap between replicas), and on a
+/// graceful stop gives them up so another replica takes its rollouts at once instead of after the lease time.
+/// </summary>
+public sealed class ReplicaLeaseHandover(IRolloutLeases leases, ReplicaLeaseOptions options, ILogger<ReplicaLeaseHandover> logger, OutboxTail? tail = null) : IHostedService
 {
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _renewing = Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        _renewing = RenewAsync(_stopping.Token);
         // Per replica on /metrics: what it drives, and how late other replicas' events reach its live views.
         Hosting.ConsoleTelemetry.Meter.CreateObservableGauge("opsconsole.replica.rollouts", () => new Measurement<int>(leases.State.Rollouts, new KeyValuePair<string, object?>("replica", leases.Replica)),
             "{rollout}", "Rollouts this replica drives under its leases.");
@@ -20,8 +28,28 @@ public sealed class ReplicaLeaseHandover(IRolloutLeases leases, ILogger<ReplicaL
         return Task.CompletedTask;
     }
 
+    private async Task RenewAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(options.LeaseTime / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                try { await leases.RenewAsync(ct); }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Replica {Replica} could not renew its leases; the next pass tries again", leases.Replica);
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopping.CancelAsync();
+        await _renewing;
+        _stopping.Dispose();
         try
         {
             await leases.ReleaseAllAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using OpsConsole.Core.Replicas;
 using OpsConsole.Core.Slo;
 
 namespace OpsConsole.Console.Jobs;
@@ -6,7 +7,7 @@ namespace OpsConsole.Console.Jobs;
 /// Evaluates the SLOs' multi-window burn-rate rules every 30 seconds and raises or resolves their
 /// alerts in the console's alert pipeline. Nothing is kept between passes: the alert store says what fires.
 /// </summary>
-public sealed class SloBurnService(IServiceScopeFactory scopes, TimeProvider clock, ILogger<SloBurnService> log) : BackgroundService
+public sealed class SloBurnService(IServiceScopeFactory scopes, IRolloutLeases leases, TimeProvider clock, ILogger<SloBurnService> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -16,6 +17,8 @@ public sealed class SloBurnService(IServiceScopeFactory scopes, TimeProvider clo
             catch (OperationCanceledException) { return; }
             try
             {
+                // Store-wide work runs once across replicas: on the one holding the cluster lease.
+                if (!await leases.HoldsClusterAsync(stoppingToken)) continue;
                 await using var scope = scopes.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<SloBurnEvaluator>().EvaluateAsync(stoppingToken);
             }

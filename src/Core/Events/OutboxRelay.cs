@@ -152,13 +152,28 @@ public sealed class OutboxRelay : IDisposable
             }
             finally { _liveOneAtATime.Release(); }
         }
+        // Replicas on one store read the same pending rows: the batch is claimed first with a conditional
+        // update in the transaction that writes the durable sinks' rows. A replica that loses the claim
+        // (PostgreSQL: its update waits for the winner's commit and then matches nothing; SQLite: its
+        // write is refused) rolls back, so a webhook gets each event once.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var ids = pending.Select(e => e.Id).ToList();
+        var relayedAt = DateTime.UtcNow;
+        var claimed = await db.OutboxEvents.Where(e => ids.Contains(e.Id) && e.RelayedAt == null)
+            .ExecuteUpdateAsync(u => u.SetProperty(e => e.RelayedAt, relayedAt), ct);
+        if (claimed != pending.Count)
+        {
+            await transaction.RollbackAsync(ct);
+            _logger.LogDebug("Another replica relayed {Count} of these events first", pending.Count - claimed);
+            return 0;
+        }
         for (var i = 0; i < pending.Count; i++)
         {
             foreach (var sink in _durable)
                 await sink.OnEventAsync(envelopes[i], db, ct);
-            pending[i].RelayedAt = DateTime.UtcNow;
         }
         await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
         foreach (var sink in _all)
         {
             try { await sink.AfterCommitAsync(ct); }

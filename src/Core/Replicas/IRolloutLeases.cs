@@ -16,8 +16,18 @@ public interface IRolloutLeases
     /// </summary>
     Task<IReadOnlyDictionary<Guid, long>> HoldAsync(IReadOnlyCollection<Guid> inFlight, CancellationToken ct);
 
-    /// <summary>Whether this replica holds the cluster lease: it keeps the stable revisions running (and, on the local cluster, owns the workload processes).</summary>
+    /// <summary>
+    /// Whether this replica holds the cluster lease: it keeps the stable revisions running (on the local
+    /// cluster, it owns the workload processes) and does the store-wide periodic work that must run once
+    /// across replicas (metric samples, alert dispatch, SLO evaluation, drills, promotions).
+    /// </summary>
     Task<bool> HoldsClusterAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Extends what this replica still holds, between passes: a pass slowed down by a busy machine or
+    /// store must not let its leases lapse. Nothing that already lapsed is revived.
+    /// </summary>
+    Task RenewAsync(CancellationToken ct);
 
     /// <summary>
     /// False once this replica's leases may have expired without it noticing (it was paused longer
@@ -44,6 +54,8 @@ public sealed class SoleReplica : IRolloutLeases
         Task.FromResult<IReadOnlyDictionary<Guid, long>>(inFlight.ToDictionary(id => id, _ => 0L));
 
     public Task<bool> HoldsClusterAsync(CancellationToken ct) => Task.FromResult(true);
+
+    public Task RenewAsync(CancellationToken ct) => Task.CompletedTask;
 
     public bool Fresh => true;
 

@@ -36,6 +36,10 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
     // last successful renewal plus the lease time.
     private DateTime _validUntil = DateTime.MinValue;
 
+    // Lease rows this replica held after its last pass (its heartbeat, the cluster lease, rollout leases):
+    // a renewal that extends fewer found one lapsed, and must not make the replica fresh again.
+    private int _heldRows;
+
     public string Replica => options.Replica;
 
     public bool Fresh => clock.GetUtcNow().UtcDateTime < _validUntil;
@@ -64,10 +68,12 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
             if (!await TakeAsync(db, ClusterLease, started, expires, ct))
             {
                 State = new(me, 0, false, started);
+                _heldRows = 1;
                 return new Dictionary<Guid, long>();
             }
             var token = await db.ReplicaLeases.Where(l => l.Name == ClusterLease).Select(l => l.Token).SingleAsync(ct);
             State = new(me, inFlight.Count, true, started);
+            _heldRows = 2;
             return inFlight.ToDictionary(id => id, _ => token);
         }
 
@@ -91,6 +97,7 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
         // Leases of rollouts no longer in flight are dropped, so the table holds only live claims.
         await db.ReplicaLeases.Where(l => l.Holder == me && l.Name.StartsWith(RolloutPrefix) && !names.Keys.Contains(l.Name)).ExecuteDeleteAsync(ct);
         State = new(me, held.Count, State.HoldsCluster, started);
+        _heldRows = await db.ReplicaLeases.CountAsync(l => l.Holder == me && l.ExpiresAt > started, ct);
         return held;
     }
 
@@ -101,6 +108,16 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
         var holds = await TakeAsync(db, ClusterLease, now, now + options.LeaseTime, ct);
         State = State with { HoldsCluster = holds };
         return holds;
+    }
+
+    public async Task RenewAsync(CancellationToken ct)
+    {
+        var started = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var me = options.Replica;
+        var renewed = await db.ReplicaLeases.Where(l => l.Holder == me && l.ExpiresAt > started)
+            .ExecuteUpdateAsync(u => u.SetProperty(l => l.ExpiresAt, started + options.LeaseTime), ct);
+        if (_heldRows > 0 && renewed >= _heldRows) _validUntil = started + options.LeaseTime;
     }
 
     public async Task ReleaseAllAsync(CancellationToken ct)

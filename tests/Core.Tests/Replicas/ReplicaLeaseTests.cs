@@ -37,6 +37,7 @@ public sealed class ReplicaLeaseTests
         public ReplicaLeaseState State => inner.State;
         public Task<bool> HoldsClusterAsync(CancellationToken ct) => inner.HoldsClusterAsync(ct);
         public Task ReleaseAllAsync(CancellationToken ct) => inner.ReleaseAllAsync(ct);
+        public Task RenewAsync(CancellationToken ct) => inner.RenewAsync(ct);
 
         public async Task<IReadOnlyDictionary<Guid, long>> HoldAsync(IReadOnlyCollection<Guid> inFlight, CancellationToken ct)
         {
@@ -113,6 +114,35 @@ public sealed class ReplicaLeaseTests
         await Assert.ThrowsAsync<LeaseLapsedException>(() => fenced.DeployRevisionAsync(target, new RevisionSpec("9.9.9")));
         Assert.Null(await _cluster.GetServiceAsync(target));
         Assert.Empty(await a.HoldAsync(ids, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Renewals_between_passes_keep_the_cluster_lease_through_a_slow_pass_but_never_revive_a_lapsed_one()
+    {
+        await using var store = await StoreAsync();
+        var a = Leases(store, "a", followCluster: true);
+        var b = Leases(store, "b", followCluster: true);
+        await a.HoldAsync([], CancellationToken.None);
+        Assert.True(a.State.HoldsCluster);
+
+        // a's pass takes 20 s (a busy machine): its renewals every 5 s keep the lease, b does not take it.
+        for (var i = 0; i < 4; i++)
+        {
+            _clock.Advance(TimeSpan.FromSeconds(5));
+            await a.RenewAsync(CancellationToken.None);
+        }
+        Assert.True(a.Fresh);
+        Assert.False(await b.HoldsClusterAsync(CancellationToken.None));
+
+        // a stops for longer than the lease time: b takes the cluster, and a's renewal neither takes it
+        // back nor lets a write to the cluster again.
+        _clock.Advance(TimeSpan.FromSeconds(16));
+        Assert.True(await b.HoldsClusterAsync(CancellationToken.None));
+        await a.RenewAsync(CancellationToken.None);
+        Assert.False(a.Fresh);
+        Assert.False(await a.HoldsClusterAsync(CancellationToken.None));
+        await using var db = store.NewContext();
+        Assert.StartsWith("b", (await db.ReplicaLeases.SingleAsync(l => l.Name == StoreLeases.ClusterLease)).Holder);
     }
 
     [Fact]
