@@ -42,6 +42,13 @@ static class FanoutBenchmark
         Console.WriteLine(Row("two replicas, the clients on A", two.Latencies(r => !r.OnB)));
         Console.WriteLine(Row("two replicas, the clients on B (through the store tail)", two.Latencies(r => r.OnB)));
         Console.WriteLine($"ratio two replicas/one replica: p50 {Figures.P(twoAll, 0.5) / Figures.P(oneAll, 0.5):0.00}x, p99 {Figures.P(twoAll, 0.99) / Figures.P(oneAll, 0.99):0.00}x");
+        Console.WriteLine($"receipts before the API call returned (counted as 0 ms): one replica {one.BeforeReturn(_ => true)}, two replicas on A {two.BeforeReturn(r => !r.OnB)}, on B {two.BeforeReturn(r => r.OnB)}");
+        var oneStamp = one.FromStamp(_ => true);
+        var twoStamp = two.FromStamp(_ => true);
+        Console.WriteLine(Row("from the event's stamp, one replica", oneStamp));
+        Console.WriteLine(Row("from the event's stamp, two replicas, all clients", twoStamp));
+        Console.WriteLine(Row("from the event's stamp, two replicas, the clients on B", two.FromStamp(r => r.OnB)));
+        Console.WriteLine($"ratio from the stamp two replicas/one replica: p50 {Figures.P(twoStamp, 0.5) / Figures.P(oneStamp, 0.5):0.00}x, p99 {Figures.P(twoStamp, 0.99) / Figures.P(oneStamp, 0.99):0.00}x");
         Console.WriteLine($"missing receipts: one replica {one.Missing}, two replicas {two.Missing}");
     }
 
@@ -49,6 +56,11 @@ static class FanoutBenchmark
     {
         public List<double> Latencies(Func<Receipt, bool> which) => Receipts.Where(which).Where(r => Returned.ContainsKey(r.Name))
             .Select(r => Math.Max(0, Stopwatch.GetElapsedTime(Returned[r.Name], r.At).TotalMilliseconds)).Order().ToList();
+
+        /// <summary>From the event's time (stamped in the committing unit of work, before the commit) to the receipt.</summary>
+        public List<double> FromStamp(Func<Receipt, bool> which) => Receipts.Where(which).Select(r => (r.ReceivedAt - r.EventTime).TotalMilliseconds).Order().ToList();
+
+        public int BeforeReturn(Func<Receipt, bool> which) => Receipts.Where(which).Count(r => Returned.TryGetValue(r.Name, out var at) && r.At < at);
     }
 
     private static async Task<Run> MeasureAsync(Replica a, Replica b, string token, int onA, int onB, int events, string label)
