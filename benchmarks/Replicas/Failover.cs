@@ -51,7 +51,7 @@ static class FailoverBenchmark
                 var graceful = i >= trials;
                 var trial = await TrialAsync(store, token, replicas, $"failover{i}", graceful);
                 results.Add(trial);
-                Console.WriteLine($"trial {i + 1}{(graceful ? " (graceful)" : "")}: lease taken {trial.LeaseTaken:0.00} s, next step {trial.Step:0.00} s (polled {trial.StepPolled:0.00} s), next weight {trial.Weight:0.00} s after the stop (driver had taken {trial.StepsWhenStopped} steps)");
+                Console.WriteLine($"trial {i + 1}{(graceful ? " (graceful)" : "")}: lease taken {trial.LeaseTaken:0.00} s, next step: tick began {trial.Step:0.00} s, committed {trial.StepPolled:0.00} s, next weight {trial.Weight:0.00} s after the stop (driver had taken {trial.StepsWhenStopped} steps)");
                 var stopped = replicas.Single(r => r.Process.HasExited);
                 replicas.Remove(stopped);
                 await stopped.DisposeAsync();
