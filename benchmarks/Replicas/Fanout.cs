@@ -18,9 +18,9 @@ static class FanoutBenchmark
 {
     private sealed record Receipt(string Name, bool OnB, long At, DateTime EventTime, DateTime ReceivedAt);
 
-    public static async Task RunAsync(int clients, int events)
+    public static async Task RunAsync(int clients, int events, int rounds)
     {
-        Console.WriteLine($"# fan-out: {clients} hub clients (WebSockets) subscribed to \"user/*\"; {events} token.created events caused on replica A through its API, 200 ms apart");
+        Console.WriteLine($"# fan-out: {clients} hub clients (WebSockets) subscribed to \"user/*\"; {events} token.created events caused on replica A through its API, 200 ms apart; {rounds} round(s), the configurations alternating");
         Console.WriteLine($"# configurations: all {clients} on A (baseline) vs {clients / 2} on A + {clients - clients / 2} on B; latency = API call returned -> client received (clamped at 0: the relay may push before the response is read)");
         Console.WriteLine("# clients on B receive A's events through B's outbox tail, which reads the shared store every 200 ms (OutboxTail.Pace): expected to dominate");
         Console.WriteLine($"# load average at start: {Figures.LoadAverage()}");
@@ -30,8 +30,27 @@ static class FanoutBenchmark
         await using var a = await Replica.StartAsync(store, token, "replica-a");
         await using var b = await Replica.StartAsync(store, token, "replica-b");
 
-        var one = await MeasureAsync(a, b, token, clients, 0, events, "one");
-        var two = await MeasureAsync(a, b, token, clients / 2, clients - clients / 2, events, "two");
+        // Rounds alternate the configurations, so a slow spell of the shared machine does not fall on one of them only.
+        var ones = new List<Run>();
+        var twos = new List<Run>();
+        for (var round = 0; round < rounds; round++)
+        {
+            if (round % 2 == 0)
+            {
+                ones.Add(await MeasureAsync(a, b, token, clients, 0, events, $"one{round}"));
+                twos.Add(await MeasureAsync(a, b, token, clients / 2, clients - clients / 2, events, $"two{round}"));
+            }
+            else
+            {
+                twos.Add(await MeasureAsync(a, b, token, clients / 2, clients - clients / 2, events, $"two{round}"));
+                ones.Add(await MeasureAsync(a, b, token, clients, 0, events, $"one{round}"));
+            }
+            var o = ones[^1].Latencies(_ => true);
+            var t = twos[^1].Latencies(_ => true);
+            Console.WriteLine($"round {round + 1} of {rounds}: one replica p50 {Figures.P(o, 0.5):0.0} / p99 {Figures.P(o, 0.99):0.0} ms, two replicas p50 {Figures.P(t, 0.5):0.0} / p99 {Figures.P(t, 0.99):0.0} ms; load average {Figures.LoadAverage()}");
+        }
+        var one = Run.Merge(ones);
+        var two = Run.Merge(twos);
         Console.WriteLine($"# load average at end: {Figures.LoadAverage()}");
 
         string Row(string name, List<double> l) => $"{name}: p50 {Figures.P(l, 0.5):0.0} ms, p99 {Figures.P(l, 0.99):0.0} ms, max {Figures.P(l, 1):0.0} ms ({l.Count} receipts)";
@@ -54,6 +73,9 @@ static class FanoutBenchmark
 
     private sealed record Run(List<Receipt> Receipts, Dictionary<string, long> Returned, int Missing)
     {
+        public static Run Merge(List<Run> runs) => new(runs.SelectMany(r => r.Receipts).ToList(),
+            runs.SelectMany(r => r.Returned).ToDictionary(kv => kv.Key, kv => kv.Value), runs.Sum(r => r.Missing));
+
         public List<double> Latencies(Func<Receipt, bool> which) => Receipts.Where(which).Where(r => Returned.ContainsKey(r.Name))
             .Select(r => Math.Max(0, Stopwatch.GetElapsedTime(Returned[r.Name], r.At).TotalMilliseconds)).Order().ToList();
 
