@@ -13,7 +13,8 @@
 # Needs root and Debian's mmdebstrap, umoci, skopeo and docker-registry:
 #   apt-get install -y mmdebstrap umoci skopeo docker-registry
 # Settings (environment): BASE_PORT (5000), BASE_NAME (opsconsole-base), BASE_TAG (10.0-bookworm),
-# BASE_WORK (a new temporary folder; kept with KEEP_WORK=1), SUITE (bookworm), MIRROR (Debian's default).
+# BASE_WORK (a new temporary folder; kept with KEEP_WORK=1; a base already built there is reused),
+# SUITE (bookworm), MIRROR (Debian's default), PUBLISH (1; 0 builds the base only).
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -43,6 +44,9 @@ dotnet_root="$(echo "$line" | sed -E 's/.*\[(.*)\/shared\/Microsoft.AspNetCore.A
 [ -d "$dotnet_root/shared/Microsoft.NETCore.App/$version" ] || { echo "Microsoft.NETCore.App $version not found" >&2; exit 1; }
 echo "base: Debian $suite + ASP.NET Core runtime $version"
 
+if [ -f "$work/oci/index.json" ] && umoci ls --layout "$work/oci" | grep -qx base; then
+  echo "reusing the base image in $work/oci"
+else
 # 2. An empty OCI image to fill, unpacked as a bundle.
 umoci init --layout "$work/oci"
 umoci new --image "$work/oci:base"
@@ -83,6 +87,8 @@ umoci config --image "$work/oci:base" --os linux --architecture amd64 \
   --config.env DOTNET_RUNNING_IN_CONTAINER=true --config.env DOTNET_VERSION="$version" \
   --config.env ASPNET_VERSION="$version" \
   --config.label org.opencontainers.image.description="Debian $suite with the ASP.NET Core $version runtime"
+fi
+[ "${PUBLISH:-1}" = 1 ] || { echo "base image in $work/oci (PUBLISH=0: not published)"; exit 0; }
 
 # 6. A registry on localhost for the SDK to pull the base from.
 mkdir -p "$work/registry"
