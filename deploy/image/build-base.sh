@@ -8,7 +8,7 @@
 # The base mirrors the ASP.NET Core runtime image: Debian 12 (bookworm) with libc, libicu, libssl,
 # ca-certificates and tzdata, the ASP.NET Core shared runtime in /usr/share/dotnet (so the local
 # cluster's demo workload, started with `dotnet`, runs too), the non-root user "app" (UID 1654).
-# The console's image is written where the project says (artifacts/container/opsconsole.tar.gz).
+# The console's image is written where the project says (artifacts/container/opsconsole.tar).
 #
 # Needs root and Debian's mmdebstrap, umoci, skopeo and docker-registry:
 #   apt-get install -y mmdebstrap umoci skopeo docker-registry

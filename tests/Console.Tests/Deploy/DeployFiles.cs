@@ -43,7 +43,7 @@ internal static class DeployFiles
                     if (((YamlScalarNode)key).Value != "<<") merged.Add(key, Merge(value));
                 foreach (var (key, value) in map.Children.Where(c => ((YamlScalarNode)c.Key).Value == "<<"))
                 {
-                    var sources = value is YamlSequenceNode seq ? seq.Children : [value];
+                    IEnumerable<YamlNode> sources = value is YamlSequenceNode list ? list.Children : [value];
                     foreach (var source in sources.Select(Merge).Cast<YamlMappingNode>())
                         foreach (var (k, v) in source.Children)
                             if (!merged.Children.ContainsKey(k)) merged.Add(k, v);

@@ -87,7 +87,7 @@ public sealed class KubernetesManifestTests
         // The kustomization makes that Secret from secrets.env (example committed) and keys.pfx.
         var kustomization = Assert.Single(LoadYaml(Dir + "kustomization.yaml"));
         var generator = Assert.Single(Seq(kustomization, "secretGenerator"), g => Str(g, "name") == "opsconsole-secrets");
-        Assert.Equal(["secrets.env"], Seq(generator, "envs").Select(n => ((YamlScalarNode)n).Value));
+        Assert.Equal(new[] { "secrets.env" }, Seq(generator, "envs").Select(n => ((YamlScalarNode)n).Value!));
         Assert.Contains("keys.pfx", Seq(generator, "files").Select(n => ((YamlScalarNode)n).Value));
         var example = EnvFile(Dir + "secrets.env.example");
         Assert.All(SecretSettings, name => Assert.True(example.ContainsKey(name), $"secrets.env.example lacks {name}"));
