@@ -37,6 +37,15 @@ public static class DemoSeed
                         Instances = 1, DefaultStrategyJson = strategy, CreatedAt = now, UpdatedAt = now,
                     });
         }
-        await db.SaveChangesAsync(ct);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // Replicas starting at the same moment on an empty store: another one seeded the same rows first.
+            db.ChangeTracker.Clear();
+            if (!await db.AnalysisTemplates.AnyAsync(ct)) throw;
+        }
     }
 }

@@ -103,6 +103,7 @@ public sealed class RolloutReconciler(
         }
         // With several replicas on one store, each rollout is driven by the one replica holding its lease.
         var held = await leases.HoldAsync(rollouts.Select(r => r.Id).ToList(), ct);
+        var heldCluster = leases.State.HoldsCluster;
         if (held.Count < rollouts.Count) rollouts = rollouts.Where(r => held.ContainsKey(r.Id)).ToList();
         var engine = new RolloutEngine(leases is Replicas.SoleReplica ? cluster : new Replicas.FencedCluster(cluster, leases),
             new AnalysisRunner(metrics, clock, new Judge.CanaryJudge(cluster, clock)), templates, clock);
@@ -132,8 +133,15 @@ public sealed class RolloutReconciler(
 
         // Not forced by a rollout finishing: it left its traffic on its own revision, and re-asserting
         // every target after each of many finishing passes made the last step wave wait.
+        var wonCluster = false;
         if (keepStable && await leases.HoldsClusterAsync(ct))
         {
+            // Won just now (its holder died): the rollouts this pass skipped are due at once, not after an idle wait.
+            if (!heldCluster && held.Count == 0)
+            {
+                NextDueAt = clock.GetUtcNow().UtcDateTime;
+                wonCluster = true;
+            }
             await using var db = await dbFactory.CreateDbContextAsync(ct);
             // Read after the ticks: a rollout that just finished has changed its target's stable revision.
             var targets = await db.DeployTargets.AsNoTracking().ToListAsync(ct);
@@ -148,7 +156,7 @@ public sealed class RolloutReconciler(
                 }
             }
         }
-        return rollouts.Count;
+        return wonCluster ? Math.Max(1, rollouts.Count) : rollouts.Count;
     }
 
     /// <summary>
