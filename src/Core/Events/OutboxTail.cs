@@ -9,7 +9,8 @@ namespace OpsConsole.Core.Events;
 /// other replicas committed to its own live views (browsers, hub clients), and tells its rollout views
 /// to look again. Webhook delivery stays with the relay, once per event across replicas (the delivery
 /// rows are unique per webhook and event). Reading the store serves SQLite and PostgreSQL alike and
-/// needs no extra server; the pace bounds the added latency.
+/// needs no extra server. On PostgreSQL a NOTIFY sent at each commit of outbox rows wakes the tail at
+/// once (see OutboxTailService); the pace bounds the latency when a notification is missed.
 /// </summary>
 public sealed class OutboxTail(IDbContextFactory<OpsDbContext> dbFactory, OutboxRelay relay, RolloutUpdates rollouts, ILogger<OutboxTail> logger)
 {
@@ -50,6 +51,17 @@ public sealed class OutboxTail(IDbContextFactory<OpsDbContext> dbFactory, Outbox
         return rows.Count;
     }
 
+    // Released when the store announces new events (PostgreSQL LISTEN/NOTIFY): the tail reads at once
+    // instead of at its next pace; the pace stays as the fallback (SQLite, a lost notification).
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>New events were committed somewhere: read now.</summary>
+    public void Wake()
+    {
+        try { _wake.Release(); }
+        catch (SemaphoreFullException) { } // a read is already due
+    }
+
     public async Task RunAsync(CancellationToken ct)
     {
         while (!ct.IsCancellationRequested)
@@ -57,7 +69,7 @@ public sealed class OutboxTail(IDbContextFactory<OpsDbContext> dbFactory, Outbox
             try { await ReadOnceAsync(ct); }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { return; }
             catch (Exception ex) { logger.LogWarning(ex, "Reading the outbox for other replicas' events failed; retrying"); }
-            try { await Task.Delay(Pace, ct); }
+            try { await _wake.WaitAsync(Pace, ct); }
             catch (OperationCanceledException) { return; }
         }
     }

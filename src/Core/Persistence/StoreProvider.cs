@@ -81,12 +81,25 @@ public static class StoreProvider
         }
     }
 
+    /// <summary>The channel on which the store announces committed outbox events (PostgreSQL delivers a NOTIFY at commit).</summary>
+    public const string OutboxChannel = "opsconsole_outbox";
+
     /// <summary>
+    /// Replicas hear of each other's events at once: inserting outbox rows notifies
+    /// <see cref="OutboxChannel"/> when the transaction commits.
     /// The audit trail is append-only in the store itself: UPDATE, DELETE and TRUNCATE of audit rows
     /// raise an error whoever runs them. Installed after every migration rather than written into a
     /// generated migration, so regenerating the PostgreSQL migrations can never drop it.
     /// </summary>
     internal const string PostgresGuards = """
+        CREATE OR REPLACE FUNCTION ops_outbox_notify() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('opsconsole_outbox', '');
+            RETURN NULL;
+        END $$;
+        DROP TRIGGER IF EXISTS "OutboxEvents_Notify" ON "OutboxEvents";
+        CREATE TRIGGER "OutboxEvents_Notify" AFTER INSERT ON "OutboxEvents"
+            FOR EACH STATEMENT EXECUTE FUNCTION ops_outbox_notify();
         CREATE OR REPLACE FUNCTION ops_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             RAISE EXCEPTION 'audit entries are append-only' USING ERRCODE = 'insufficient_privilege';
