@@ -1,12 +1,8 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using OpsConsole.Console.Tests.Shared;
+using OpsConsole.Console.Tests.Replicas;
 using OpsConsole.Core.Access;
 using OpsConsole.Core.Audit;
 using OpsConsole.Core.Persistence;
@@ -29,8 +25,13 @@ public sealed class PostgresReplicaTests(PostgresServer server)
         var database = await server.CreateDatabaseAsync();
         var connection = server.ConnectionString(database);
         var token = "opc_admin_" + Guid.NewGuid().ToString("N");
-        await using var a = await ConsoleProcess.StartAsync(connection, token, "replica-a");
-        await using var b = await ConsoleProcess.StartAsync(connection, token, "replica-b");
+        var settings = new Dictionary<string, string>
+        {
+            ["OPS_STORE"] = "postgres", ["OPS_STORE_CONNECTION"] = connection, ["OPS_ADMIN_TOKEN"] = token,
+            ["OPS_ADMIN_PASSWORD"] = "pw-" + Guid.NewGuid().ToString("N"), ["OPS_DEMO"] = "false", ["OPS_JOB_POLL_SECONDS"] = "0.5",
+        };
+        await using var a = await ConsoleProcess.StartAsync("replica-a", settings);
+        await using var b = await ConsoleProcess.StartAsync("replica-b", settings);
 
         var options = new DbContextOptionsBuilder<OpsDbContext>();
         options.UseStore(StoreKind.Postgres, connection);
@@ -91,96 +92,5 @@ public sealed class PostgresReplicaTests(PostgresServer server)
         }
         await using var check = NewContext();
         Assert.Equal("alice", (await check.AuditEntries.SingleAsync()).Actor);
-    }
-
-    /// <summary>A console started as its own OS process (dotnet OpsConsole.Console.dll) on the shared store.</summary>
-    private sealed class ConsoleProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _output;
-        private readonly string _dataDirectory;
-
-        private ConsoleProcess(string name, Process process, StringBuilder output, string dataDirectory, Uri address)
-        {
-            Name = name;
-            _process = process;
-            _output = output;
-            _dataDirectory = dataDirectory;
-            Address = address;
-        }
-
-        public string Name { get; }
-        public Uri Address { get; }
-
-        public HttpClient Client(string token)
-        {
-            var client = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(60) };
-            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return client;
-        }
-
-        public static async Task<ConsoleProcess> StartAsync(string storeConnection, string adminToken, string name)
-        {
-            var dataDirectory = Path.Combine(Path.GetTempPath(), "opsconsole-tests", "replica-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(dataDirectory);
-            var port = FreePort();
-            var start = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "OpsConsole.Console.dll")])
-            {
-                UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory,
-            };
-            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-            start.Environment["OPS_STORE"] = "postgres";
-            start.Environment["OPS_STORE_CONNECTION"] = storeConnection;
-            start.Environment["OPS_DATA_DIR"] = dataDirectory;
-            start.Environment["OPS_INSTANCE"] = name;
-            start.Environment["OPS_ADMIN_PASSWORD"] = "pw-" + Guid.NewGuid().ToString("N");
-            start.Environment["OPS_ADMIN_TOKEN"] = adminToken;
-            start.Environment["OPS_DEMO"] = "false";
-            start.Environment["OPS_JOB_POLL_SECONDS"] = "0.5";
-            var output = new StringBuilder();
-            var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start the console.");
-            process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var replica = new ConsoleProcess(name, process, output, dataDirectory, new Uri($"http://127.0.0.1:{port}"));
-            using var probe = new HttpClient { BaseAddress = replica.Address, Timeout = TimeSpan.FromSeconds(5) };
-            try
-            {
-                await Wait.UntilAsync(async () =>
-                {
-                    if (process.HasExited) throw new InvalidOperationException($"{name} exited ({process.ExitCode}): {replica.Output}");
-                    try { return (await probe.GetAsync("/readyz")).IsSuccessStatusCode; }
-                    catch (HttpRequestException) { return false; }
-                    catch (TaskCanceledException) { return false; }
-                }, $"{name} to be ready", TimeSpan.FromSeconds(300)); // a cold start on a busy 2-core machine takes over a minute
-            }
-            catch
-            {
-                await replica.DisposeAsync();
-                throw;
-            }
-            return replica;
-        }
-
-        public string Output { get { lock (_output) return _output.ToString(); } }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-            _process.Dispose();
-            try { Directory.Delete(_dataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
     }
 }
