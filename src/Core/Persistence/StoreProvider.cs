@@ -27,6 +27,8 @@ public static class StoreProvider
     private const long MigrationLockKey = 0x4f7073_4d696772; // "Ops" "Migr"
     // Transaction-level lock around an audit append: one writer extends the chain at a time, across processes.
     internal const long AuditAppendLockKey = 0x4f7073_41756474; // "Ops" "Audt"
+    // Transaction-level lock around the first run's preparation: one replica creates the first admin.
+    private const long FirstRunLockKey = 0x4f7073_46727374; // "Ops" "Frst"
 
     public static StoreKind Parse(string? value) => value?.Trim().ToLowerInvariant() switch
     {
@@ -119,4 +121,8 @@ public static class StoreProvider
     /// <summary>Inside the current transaction: waits until no other process is appending to the audit chain.</summary>
     internal static Task LockAuditAppendAsync(DatabaseFacade database, CancellationToken ct) =>
         database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AuditAppendLockKey})", ct);
+
+    /// <summary>Inside the current transaction: waits until no other process is preparing an empty store (its first admin).</summary>
+    internal static Task LockFirstRunAsync(DatabaseFacade database, CancellationToken ct) =>
+        database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({FirstRunLockKey})", ct);
 }

@@ -71,6 +71,8 @@ public sealed class AuditTrailPageTests : ComponentContext
     public void Verify_reports_an_intact_chain()
     {
         var cut = RenderPage();
+        // The entries load from the store asynchronously (on PostgreSQL truly so): verify once they are shown.
+        cut.WaitForAssertion(() => Assert.Equal(5, Rows(cut).Count));
 
         cut.Find("[data-testid=verify-chain]").Click();
 

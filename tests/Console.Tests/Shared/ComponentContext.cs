@@ -24,6 +24,11 @@ public abstract class ComponentContext : BunitContext, IAsyncLifetime
     private readonly string _connectionString;
     private readonly SignedInUser _user = new();
 
+    // A page loads from its store after the first render; on PostgreSQL, on a 2-core machine shared with
+    // other suites, that round trip alone can take longer than bunit's default second. Waits still end
+    // as soon as their condition holds: only a failing wait takes this long.
+    static ComponentContext() => DefaultWaitTimeout = TimeSpan.FromSeconds(10);
+
     protected ComponentContext() : this(null) { }
 
     /// <param name="configure">Adds what the components under test need beyond the shell's services

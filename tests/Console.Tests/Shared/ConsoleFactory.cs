@@ -77,7 +77,9 @@ public class ConsoleFactory : WebApplicationFactory<Program>
         if (OnPostgres)
         {
             // The same data folder, the same database: a console restarted on its data finds its store again.
-            StoreConnectionString = TestStores.PostgresDatabase(DataDirectory);
+            // Replicas given one shared store file (OPS_SQLITE_FILE) share one database instead.
+            var storeKey = _settings.GetValueOrDefault("OPS_SQLITE_FILE") is { Length: > 0 } sharedFile ? sharedFile : DataDirectory;
+            StoreConnectionString = TestStores.PostgresDatabase(storeKey);
             _settings["OPS_STORE"] = "postgres";
             _settings["OPS_STORE_CONNECTION"] = StoreConnectionString;
         }

@@ -141,16 +141,18 @@ public sealed class AlertPagesTests : AlertPagesContext
         var cut = Render<AlertRoutesPage>();
         var yaml = cut.WaitForElement("textarea[data-testid=routes-yaml], [data-testid=routes-yaml] textarea");
         yaml.Change("receiver: ops\nroutes:\n  - matchers: ['team=~\"(\"']\n    receiver: web\n");
-        cut.Find("[data-testid=routes-save]").Click();
+        // MudBlazor's inputs hand their value to the page asynchronously, and the page re-renders then: find
+        // and click on the renderer's thread, so the click reaches the button as rendered now.
+        await cut.InvokeAsync(() => cut.Find("[data-testid=routes-save]").Click());
         cut.WaitForAssertion(() => Assert.Contains("Line 3", cut.Find("[data-testid=routes-error]").TextContent, StringComparison.Ordinal));
         await using (var db = NewDb()) Assert.Empty(db.AlertRoutes);
 
         cut.Find("textarea[data-testid=routes-yaml], [data-testid=routes-yaml] textarea").Change("receiver: ops\nroutes:\n  - matchers: ['team=\"web\"']\n    receiver: web\n    continue: true\n  - matchers: ['severity=page']\n    receiver: pager\n");
-        cut.Find("[data-testid=routes-save]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=routes-save]").Click());
         cut.WaitForAssertion(() => Assert.Equal(3, cut.FindAll("[data-testid=route-node]").Count));
 
         cut.Find("textarea[data-testid=match-labels], [data-testid=match-labels] textarea").Change("team=web\nseverity=page");
-        cut.Find("[data-testid=match-run]").Click();
+        await cut.InvokeAsync(() => cut.Find("[data-testid=match-run]").Click());
         cut.WaitForAssertion(() => Assert.Equal(["web", "pager"], cut.FindAll("[data-testid=match-row] b").Select(b => b.TextContent)));
     }
 

@@ -38,9 +38,16 @@ public sealed class RolloutsPageTests : RolloutComponentContext
         return Render<RolloutsPage>();
     }
 
+    private static string CellSelector(string service, string environment) =>
+        $"[data-testid=board-cell][data-service={service}][data-environment={environment}]";
+
     private static AngleSharp.Dom.IElement Cell(IRenderedComponent<RolloutsPage> cut, string service, string environment) =>
         // The board loads from the store asynchronously (on PostgreSQL truly so): wait for the cell.
-        cut.WaitForElement($"[data-testid=board-cell][data-service={service}][data-environment={environment}]");
+        cut.WaitForElement(CellSelector(service, environment));
+
+    /// <summary>The cell as rendered now, for use inside a WaitForAssertion (which retries it; a wait inside a wait would eat the outer one's time).</summary>
+    private static AngleSharp.Dom.IElement CellNow(IRenderedComponent<RolloutsPage> cut, string service, string environment) =>
+        cut.Find(CellSelector(service, environment));
 
     [Fact]
     public async Task The_board_shows_each_target_s_stable_version_and_the_rollout_in_flight_with_its_step_and_split()
@@ -75,13 +82,13 @@ public sealed class RolloutsPageTests : RolloutComponentContext
     {
         SignIn("vera", Roles.Viewer);
         var cut = RenderPage();
-        cut.WaitForAssertion(() => Assert.Equal("", Cell(cut, "checkout", "prod").GetAttribute("data-active-phase")));
+        cut.WaitForAssertion(() => Assert.Equal("", CellNow(cut, "checkout", "prod").GetAttribute("data-active-phase")));
         Assert.NotNull(cut.Find("[data-testid=board-live]"));
 
         var id = await StartRolloutAsync();
         Services.GetRequiredService<RolloutUpdates>().Publish(id, Checkout.ToString());
 
-        cut.WaitForAssertion(() => Assert.Equal("Progressing", Cell(cut, "checkout", "prod").GetAttribute("data-active-phase")));
+        cut.WaitForAssertion(() => Assert.Equal("Progressing", CellNow(cut, "checkout", "prod").GetAttribute("data-active-phase")));
         Assert.Single(cut.FindAll("[data-testid=recent-rollout]"));
     }
 
@@ -92,6 +99,8 @@ public sealed class RolloutsPageTests : RolloutComponentContext
         var cut = RenderPage();
 
         cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=start-not-allowed]")));
+        // The board (and its toggles) loads from the store asynchronously: wait for its four cells.
+        cut.WaitForAssertion(() => Assert.Equal(4, cut.FindAll("input[data-testid=traffic-toggle]").Count));
         Assert.Empty(cut.FindAll("[data-testid=start-rollout]"));
         Assert.Empty(cut.FindAll("[data-testid=start-here]"));
         var toggles = cut.FindAll("input[data-testid=traffic-toggle]");
@@ -176,11 +185,11 @@ public sealed class RolloutsPageTests : RolloutComponentContext
         SignIn("olga", Roles.OnCall);
         var cut = RenderPage();
         var target = new ServiceEnvironment("catalog", "dev");
-        cut.WaitForAssertion(() => Assert.Equal("false", Cell(cut, "catalog", "dev").QuerySelector("[data-testid=traffic-toggle]")!.GetAttribute("data-on")));
+        cut.WaitForAssertion(() => Assert.Equal("false", CellNow(cut, "catalog", "dev").QuerySelector("[data-testid=traffic-toggle]")!.GetAttribute("data-on")));
 
         Cell(cut, "catalog", "dev").QuerySelector("input[data-testid=traffic-toggle]")!.Change(true);
 
-        cut.WaitForAssertion(() => Assert.Equal("true", Cell(cut, "catalog", "dev").QuerySelector("[data-testid=traffic-toggle]")!.GetAttribute("data-on")));
+        cut.WaitForAssertion(() => Assert.Equal("true", CellNow(cut, "catalog", "dev").QuerySelector("[data-testid=traffic-toggle]")!.GetAttribute("data-on")));
         Assert.Equal(7, Traffic.LoadOf(target)!.RequestsPerSecond);
         Assert.Contains("7 rps", Cell(cut, "catalog", "dev").TextContent);
 

@@ -36,7 +36,8 @@ public sealed class WebhooksPageTests : AccessComponentContext
     {
         SignIn("ada", Roles.Admin, Roles.Viewer);
         var cut = RenderPage<Webhooks>();
-        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=webhooks-table]")));
+        // The list loads from the store asynchronously (on PostgreSQL truly so): act once it is there, as a person would.
+        cut.WaitForAssertion(() => Assert.NotNull(cut.Find("[data-testid=webhooks-table][data-loaded=true]")));
         return cut;
     }
 

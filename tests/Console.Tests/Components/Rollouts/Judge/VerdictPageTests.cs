@@ -57,7 +57,8 @@ public sealed class VerdictPageTests : RolloutComponentContext
 
         var cut = RenderVerdict(id, run);
 
-        Assert.Equal("Fail", cut.Find("[data-testid=verdict-header]").GetAttribute("data-outcome"));
+        // The page loads from the store after its first render (on PostgreSQL truly asynchronously): wait for it.
+        Assert.Equal("Fail", cut.WaitForElement("[data-testid=verdict-header]").GetAttribute("data-outcome"));
         Assert.Equal("50", cut.Find("[data-testid=verdict-score]").GetAttribute("data-score"));
         Assert.Equal("1.0.0-0badc0de", cut.Find("[data-testid=verdict-baseline]").TextContent);
         var latency = cut.Find("[data-testid=verdict-metric][data-metric=latency]");
@@ -83,7 +84,7 @@ public sealed class VerdictPageTests : RolloutComponentContext
         SignIn("vera", Roles.Viewer);
         var (id, run) = await JudgedAsync(Verdict(10, n: 40));
         var cut = RenderVerdict(id, run);
-        Assert.Equal("Collecting", cut.Find("[data-testid=verdict-header]").GetAttribute("data-outcome"));
+        Assert.Equal("Collecting", cut.WaitForElement("[data-testid=verdict-header]").GetAttribute("data-outcome"));
 
         await UpdateStoredAsync(id, r => r.AnalysisRuns.Single(a => a.Id == run).VerdictJson = Verdict(10).ToJson());
         Services.GetRequiredService<RolloutUpdates>().Publish(id, Checkout.ToString());
@@ -101,7 +102,7 @@ public sealed class VerdictPageTests : RolloutComponentContext
         SignIn("vera", Roles.Viewer);
         var (id, _) = await JudgedAsync(Verdict(10));
 
-        Assert.NotNull(RenderVerdict(id, Guid.NewGuid()).Find("[data-testid=verdict-not-found]"));
+        Assert.NotNull(RenderVerdict(id, Guid.NewGuid()).WaitForElement("[data-testid=verdict-not-found]"));
         Guid plain = Guid.Empty;
         await UpdateStoredAsync(id, r =>
         {
@@ -109,6 +110,6 @@ public sealed class VerdictPageTests : RolloutComponentContext
             r.AnalysisRuns.Add(run);
             plain = run.Id;
         });
-        Assert.NotNull(RenderVerdict(id, plain).Find("[data-testid=verdict-none]"));
+        Assert.NotNull(RenderVerdict(id, plain).WaitForElement("[data-testid=verdict-none]"));
     }
 }
