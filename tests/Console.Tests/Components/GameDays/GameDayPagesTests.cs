@@ -90,6 +90,9 @@ public sealed class GameDayPagesTests : ComponentContext
         cut.WaitForAssertion(() => Assert.Equal("Running", cut.Find("[data-testid=gameday-status]").GetAttribute("data-status")));
         cut.WaitForAssertion(() => Assert.Contains("50% of requests answered 500", cut.Find("[data-testid=faults-in-force]").TextContent, StringComparison.Ordinal));
 
+        // The run screen may show the running game day (pushed live) before its own Start has finished: the
+        // buttons stay disabled until then, as a person sees them.
+        cut.WaitForAssertion(() => Assert.False(cut.Find("[data-testid=gameday-abort]").HasAttribute("disabled")));
         cut.Find("[data-testid=gameday-abort]").Click();
         dialogs.WaitForElement("[data-testid=confirm-action]").Click();
         cut.WaitForAssertion(() => Assert.Equal("Aborted", cut.Find("[data-testid=gameday-status]").GetAttribute("data-status")));
