@@ -47,9 +47,9 @@ public sealed class ReplicaLeaseHandover(IRolloutLeases leases, ReplicaLeaseOpti
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host may be stopped twice (a test host's dispose after its stop): the token source stays undisposed.
         await _stopping.CancelAsync();
         await _renewing;
-        _stopping.Dispose();
         try
         {
             await leases.ReleaseAllAsync(cancellationToken);

@@ -76,7 +76,7 @@ public sealed class SloPagesTests : ComponentContext
         cut.WaitForAssertion(() => Assert.Single(cut.FindAll("[data-testid=slo-link]")));
         cut.Find("[data-testid=new-slo]").Click();
         // The form opens on the first target (checkout/prod), availability at 99.9% over 30 days.
-        cut.Find("[data-testid=create-slo]").Click();
+        cut.WaitForElement("[data-testid=create-slo]").Click();
         cut.WaitForAssertion(() => Assert.Equal(2, cut.FindAll("[data-testid=slo-link]").Count));
         using (var db = NewDb())
             Assert.Equal(2, db.Slos.Count(s => s.Service == "checkout" && s.Environment == "prod"));
