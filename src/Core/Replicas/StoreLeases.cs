@@ -97,7 +97,7 @@ public sealed class StoreLeases(IDbContextFactory<OpsDbContext> dbFactory, TimeP
         // Leases of rollouts no longer in flight are dropped, so the table holds only live claims.
         await db.ReplicaLeases.Where(l => l.Holder == me && l.Name.StartsWith(RolloutPrefix) && !names.Keys.Contains(l.Name)).ExecuteDeleteAsync(ct);
         State = new(me, held.Count, State.HoldsCluster, started);
-        _heldRows = await db.ReplicaLeases.CountAsync(l => l.Holder == me && l.ExpiresAt > started, ct);
+        _heldRows = 1 + held.Count + (State.HoldsCluster ? 1 : 0); // heartbeat, rollouts, cluster
         return held;
     }
 
