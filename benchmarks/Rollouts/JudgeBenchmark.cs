@@ -9,7 +9,8 @@ using OpsConsole.Core.Rollouts.Judge;
 /// The canary judge against threshold analysis on the real local cluster, demo traffic 20 rps, the
 /// canary at 50% (the judge's baseline takes the other 50%), a reconciler pass every 500 ms:
 /// time to abort a canary failing half its requests, false aborts over healthy canaries, and time
-/// to detect a canary 30% slower (stable 10 ms, canary 13 ms of injected latency).
+/// to detect a canary 30% slower (stable 10 ms, canary 13 ms of injected latency). Times run from the canary's first request
+/// through the ingress to the decision, with the reconciler running as in the console.
 /// </summary>
 static class JudgeBench
 {
@@ -35,7 +36,7 @@ static class JudgeBench
         foreach (var template in new[] { Threshold, Judge })
         {
             var abort = await RunManyAsync(template, 3, new() { ["FAULT_ERROR_RATE"] = "0.5" }, stable: null);
-            Console.WriteLine($"{template.Name}: 50%-error canary decided after median {Median(abort.Select(a => a.Seconds)):0.00} s, outcomes {string.Join(",", abort.Select(a => a.Outcome))}");
+            Console.WriteLine($"{template.Name}: 50%-error canary decided after median {Median(abort.Select(a => a.Seconds)):0.00} s ({string.Join(", ", abort.Select(a => a.Seconds.ToString("0.00")))}), outcomes {string.Join(",", abort.Select(a => a.Outcome))}");
             var slow = await RunManyAsync(template, 3, new() { ["FAULT_LATENCY_MS"] = "13" }, stable: new() { ["FAULT_LATENCY_MS"] = "10" });
             Console.WriteLine($"{template.Name}: 30%-slower canary: outcomes {string.Join(",", slow.Select(a => a.Outcome))} after median {Median(slow.Select(a => a.Seconds)):0.00} s");
         }
@@ -78,28 +79,36 @@ static class JudgeBench
             await Task.Delay(50);
         }
         traffic.SetLoad(target, new TrafficLoad(20));
+        // The console's own reconciler loop: a pass every 500 ms while analysis runs, and at once when
+        // woken (the judge's per-request watch wakes it as soon as an errors test crosses its boundary).
+        using var stop = new CancellationTokenSource();
+        var loop = Task.Run(() => b.Reconciler.RunAsync(stop.Token));
         for (var run = 0; run < runs; run++)
         {
             var id = await b.StartAsync(target, $"1.{run + 1}.0", $$$"""{"canary":{"steps":[{"setWeight":50},{"analysis":"{{{template.Name}}}"}]}}""", config);
-            DateTime? weighted = null;
+            b.Updates.Wake();
             var watch = Stopwatch.StartNew();
             while (watch.Elapsed < TimeSpan.FromSeconds(90))
             {
-                await b.Reconciler.ReconcileOnceAsync(CancellationToken.None);
+                await Task.Delay(100);
                 await using var db = b.Db();
-                var r = await db.Rollouts.AsNoTracking().SingleAsync(x => x.Id == id);
-                if (weighted is null && r.CanaryWeight > 0) weighted = DateTime.UtcNow;
-                if (r.IsFinished || r.Phase == OpsConsole.Core.Rollouts.RolloutPhase.Paused)
-                {
-                    results.Add(((DateTime.UtcNow - (weighted ?? DateTime.UtcNow)).TotalSeconds, r.Phase.ToString(), r.Message ?? ""));
-                    if (!r.IsFinished) await b.ActAsync(id, OpsConsole.Core.Rollouts.RolloutAction.Abort);
-                    break;
-                }
-                await Task.Delay(500);
+                var r = await db.Rollouts.AsNoTracking().Include(x => x.AnalysisRuns).SingleAsync(x => x.Id == id);
+                if (!r.IsFinished && r.Phase != OpsConsole.Core.Rollouts.RolloutPhase.Paused) continue;
+                // From the canary's first request through the ingress to the decision the rollout acted on.
+                var served = ((IRevisionSamples)b.Cluster).SamplesSince(target, r.Revision, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero));
+                var decided = r.CompletedAt ?? r.AnalysisRuns.Max(a => a.CompletedAt) ?? r.UpdatedAt;
+                var seconds = served.Count == 0 ? double.NaN : (decided - served[0].At.UtcDateTime).TotalSeconds;
+                results.Add((seconds, r.Phase.ToString(), r.Message ?? ""));
+                if (!r.IsFinished) await b.ActAsync(id, OpsConsole.Core.Rollouts.RolloutAction.Abort);
+                break;
             }
-            // The next canary starts from the stable revision again.
-            for (var i = 0; i < 10; i++) await b.Reconciler.ReconcileOnceAsync(CancellationToken.None);
+            // The next canary starts once one revision takes all the traffic again (an old one may still be scaling down).
+            var settle = Stopwatch.StartNew();
+            while (settle.Elapsed < TimeSpan.FromSeconds(60) && (await b.Cluster.GetServiceAsync(target))?.Routing.Weights?.Weights.Count(w => w.Value > 0) != 1) await Task.Delay(100);
         }
+        await stop.CancelAsync();
+        await loop;
+        Console.WriteLine($"  ({template.Name}: the per-request watch woke the reconciler {b.Watch.Wakes} times)");
         return results;
     }
 }

@@ -50,6 +50,7 @@ sealed class Bench : IAsyncDisposable
     public IClusterAdapter Cluster { get; }
     public RolloutReconciler Reconciler => _sp.GetRequiredService<RolloutReconciler>();
     public RolloutUpdates Updates => _sp.GetRequiredService<RolloutUpdates>();
+    public OpsConsole.Core.Rollouts.Judge.JudgeWatch Watch => _sp.GetRequiredService<OpsConsole.Core.Rollouts.Judge.JudgeWatch>();
     public OpsDbContext Db() => _sp.GetRequiredService<IDbContextFactory<OpsDbContext>>().CreateDbContext();
 
     public async Task SeedAsync(IEnumerable<ServiceEnvironment> targets, AnalysisTemplate? extraTemplate = null)

@@ -12,4 +12,11 @@ public interface IRevisionSamples
 {
     /// <summary>The kept requests of the revision that ended after <paramref name="since"/>, oldest first.</summary>
     IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since);
+
+    /// <summary>
+    /// Calls <paramref name="observer"/> as each request of the revision ends, until disposed (the
+    /// judge's per-request decisions). A cluster that only keeps samples to read returns a subscription
+    /// that never calls: the judge then decides on its reconciler passes.
+    /// </summary>
+    IDisposable ObserveRequests(ServiceEnvironment target, string revision, Action<RequestSample> observer);
 }

@@ -56,6 +56,9 @@ public sealed class FencedCluster(IClusterAdapter inner, IRolloutLeases leases) 
     public Task<ServiceState?> GetServiceAsync(ServiceEnvironment target, CancellationToken ct = default) => inner.GetServiceAsync(target, ct);
     public Task<IReadOnlyList<ServiceState>> ListServicesAsync(CancellationToken ct = default) => inner.ListServicesAsync(ct);
 
+    public IDisposable ObserveRequests(ServiceEnvironment target, string revision, Action<RequestSample> observer) =>
+        inner is IRevisionSamples samples ? samples.ObserveRequests(target, revision, observer) : NoObservation.Instance;
+
     public IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since) =>
         inner is IRevisionSamples samples ? samples.SamplesSince(target, revision, since) : [];
 }

@@ -23,7 +23,8 @@ public sealed class RolloutReconciler(
     RolloutUpdates updates,
     TimeProvider clock,
     ILogger<RolloutReconciler> logger,
-    Replicas.IRolloutLeases leases)
+    Replicas.IRolloutLeases leases,
+    Judge.JudgeWatch? judgeWatch = null)
 {
     private static readonly Actor Reconciler = new("reconciler", new HashSet<string>(Roles.All), "reconciler");
 
@@ -106,7 +107,7 @@ public sealed class RolloutReconciler(
         var heldCluster = leases.State.HoldsCluster;
         if (held.Count < rollouts.Count) rollouts = rollouts.Where(r => held.ContainsKey(r.Id)).ToList();
         var engine = new RolloutEngine(leases is Replicas.SoleReplica ? cluster : new Replicas.FencedCluster(cluster, leases),
-            new AnalysisRunner(metrics, clock, new Judge.CanaryJudge(cluster, clock)), templates, clock);
+            new AnalysisRunner(metrics, clock, new Judge.CanaryJudge(cluster, clock, judgeWatch)), templates, clock);
         var now = clock.GetUtcNow().UtcDateTime;
         foreach (var gone in _ticked.Keys.Except(rollouts.Select(r => r.Id))) _ticked.TryRemove(gone, out _);
         foreach (var gone in _steps.Keys.Except(rollouts.Select(r => r.Id))) _steps.TryRemove(gone, out _);

@@ -15,6 +15,7 @@ public static class RolloutServices
     public static IServiceCollection AddRolloutEngine(this IServiceCollection services)
     {
         services.AddSingleton<RolloutUpdates>();
+        services.AddSingleton<Judge.JudgeWatch>();
         services.TryAddSingleton<Replicas.IRolloutLeases, Replicas.SoleReplica>();
         services.AddSingleton<RolloutReconciler>();
         services.AddScoped<IAnalysisTemplates>(sp =>
@@ -24,7 +25,7 @@ public static class RolloutServices
         });
         services.AddScoped(sp => new RolloutEngine(sp.GetRequiredService<Cluster.IClusterAdapter>(),
             new AnalysisRunner(sp.GetRequiredService<IMetricProvider>(), sp.GetRequiredService<TimeProvider>(),
-                new Judge.CanaryJudge(sp.GetRequiredService<Cluster.IClusterAdapter>(), sp.GetRequiredService<TimeProvider>())),
+                new Judge.CanaryJudge(sp.GetRequiredService<Cluster.IClusterAdapter>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Judge.JudgeWatch>())),
             sp.GetRequiredService<IAnalysisTemplates>(), sp.GetRequiredService<TimeProvider>()));
         services.AddScoped<RolloutCoordinator>();
         services.AddScoped<Analysis.AnalysisTemplateLibrary>();

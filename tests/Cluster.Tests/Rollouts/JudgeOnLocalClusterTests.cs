@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using OpsConsole.Core.Cluster;
@@ -118,5 +119,48 @@ public sealed class JudgeOnLocalClusterTests
         Assert.Equal(JudgeOutcome.Inconclusive, verdict.Outcome);
         Assert.Contains("fewer than the 30", verdict.Summary);
         Assert.Null(paused.BaselineRevision);
+    }
+
+    /// <summary>
+    /// The judge here looks only every 30 s, so only its per-request watch can decide sooner: the
+    /// console's own reconciler loop runs (not passes the test drives), the canary's second early
+    /// failure wakes it, and the rollout is aborted after a handful of canary requests.
+    /// </summary>
+    [Fact]
+    public async Task A_canary_failing_half_its_requests_is_aborted_as_its_errors_arrive_not_at_the_judges_next_look()
+    {
+        var target = new ServiceEnvironment("orders", "judge");
+        await using var h = new RolloutHarness();
+        await h.SeedAsync(target, rps: 20);
+        await using (var db = h.NewContext())
+        {
+            var slow = new AnalysisTemplate
+            {
+                Name = "judge-every-30s",
+                Metrics = [new AnalysisMetric { Name = "judge", Source = MetricSource.Judge, Interval = TimeSpan.FromSeconds(30), Count = 1, Judge = new JudgeSpec { MaxDuration = TimeSpan.FromSeconds(60) } }],
+            };
+            db.AnalysisTemplates.Add(new StoredAnalysisTemplate { Name = slow.Name, Version = 1, Json = JsonSerializer.Serialize(slow), CreatedBy = "it", CreatedAt = DateTime.UtcNow });
+            await db.SaveChangesAsync();
+        }
+        using var stop = new CancellationTokenSource();
+        var loop = Task.Run(() => h.Reconciler.RunAsync(stop.Token));
+        var rollout = await h.StartAsync(target, "1.3.0", Judged("judge-every-30s"), new() { ["FAULT_ERROR_RATE"] = "0.5" });
+        await using (var scope = h.NewScope()) scope.ServiceProvider.GetRequiredService<RolloutUpdates>().Wake();
+
+        Rollout? done = null;
+        await Eventually.TrueAsync(async () => (done = await h.LoadAsync(rollout.Id)).IsFinished, TimeSpan.FromSeconds(90), () => $"the judge decides; last: {done?.Phase}: {done?.Message}");
+        await stop.CancelAsync();
+        await loop;
+
+        Assert.Equal(RolloutPhase.Aborted, done!.Phase);
+        Assert.Contains("Judge 'judge' failed", done.AbortReason);
+        var verdict = VerdictOf(done);
+        var errors = verdict.Metrics.Single(m => m.Name == "errors");
+        Assert.Equal(MetricClass.High, errors.Class);
+        Assert.Contains("abort boundary", errors.Sentence);
+        // Decided long before the judge's first look at 30 s, on a handful of canary requests.
+        Assert.True(verdict.ElapsedSeconds < 30, $"decided after {verdict.ElapsedSeconds} s");
+        Assert.True(errors.CanarySamples < 40, $"{errors.CanarySamples} canary requests");
+        await using (var scope = h.NewScope()) Assert.True(scope.ServiceProvider.GetRequiredService<JudgeWatch>().Wakes >= 1);
     }
 }

@@ -40,6 +40,11 @@ public sealed class InMemoryClusterAdapter(TimeProvider clock) : IClusterAdapter
     /// <summary>Fake request samples per target and revision since a moment; null for the steady series.</summary>
     public Func<ServiceEnvironment, string, DateTimeOffset, IReadOnlyList<RequestSample>>? Samples { get; set; }
 
+    /// <summary>Requests observed per target and revision (tests play requests through <see cref="ObservedRequests"/>).</summary>
+    public RequestObservers ObservedRequests { get; } = new();
+
+    public IDisposable ObserveRequests(ServiceEnvironment target, string revision, Action<RequestSample> observer) => ObservedRequests.Add(target, revision, observer);
+
     public IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since)
     {
         if (Samples is { } samples) return samples(target, revision, since);

@@ -26,6 +26,9 @@ public sealed class ClusterByEnvironment(IClusterAdapter embedded, KubernetesClu
     /// Per-request samples for the canary judge where the environment's cluster keeps them (the local
     /// one). A Kubernetes environment keeps none (its metrics come from Prometheus): the judge reports that as its error.
     /// </summary>
+    public IDisposable ObserveRequests(ServiceEnvironment target, string revision, Action<RequestSample> observer) =>
+        For(target) is IRevisionSamples samples ? samples.ObserveRequests(target, revision, observer) : NoObservation.Instance;
+
     public IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since) =>
         For(target) is IRevisionSamples samples ? samples.SamplesSince(target, revision, since)
             : throw new InvalidOperationException($"The {kubernetes.Kind} cluster of {target.Environment} keeps no per-request samples, which the judge compares; use threshold analysis there.");

@@ -36,6 +36,7 @@ public sealed partial class LocalClusterAdapter : IClusterAdapter, IRevisionSamp
     private readonly LocalClusterOptions _options;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
+    private readonly RequestObservers _requestObservers = new();
     private readonly string _clusterDirectory;
     private readonly PidFiles _pids;
     private readonly FileStream _folderLock;
@@ -126,6 +127,7 @@ public sealed partial class LocalClusterAdapter : IClusterAdapter, IRevisionSamp
             if (!service.Revisions.TryGetValue(spec.Name, out var revision))
             {
                 revision = new RevisionRuntime(target, spec, _time.GetUtcNow(), _options.MetricsRetention) { Environment = environment };
+                revision.Traffic.Observers = _requestObservers;
                 service.Revisions.Add(spec.Name, revision);
                 _log.LogInformation("Local cluster: deploying {Target} revision {Revision} with {Instances} instance(s)", target, spec.Name, spec.Instances);
                 RebuildRoutesLocked(service);
@@ -239,6 +241,9 @@ public sealed partial class LocalClusterAdapter : IClusterAdapter, IRevisionSamp
         var now = _time.GetUtcNow();
         return Task.FromResult(traffic?.Read(now, window) ?? new RevisionMetrics(target, revision, now - window, now, 0, 0, null, null, null));
     }
+
+    public IDisposable ObserveRequests(ServiceEnvironment target, string revision, Action<RequestSample> observer) =>
+        _requestObservers.Add(target, revision, observer);
 
     public IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since)
     {

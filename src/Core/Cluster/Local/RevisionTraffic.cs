@@ -28,6 +28,9 @@ internal sealed class RevisionTraffic
     public long TotalRequests { get { lock (_gate) return _total; } }
     public long TotalErrors { get { lock (_gate) return _totalErrors; } }
 
+    /// <summary>Told of each request after it is recorded (the cluster's observers).</summary>
+    public RequestObservers? Observers { get; set; }
+
     /// <summary>The most recent requests one by one, for the canary judge's statistics.</summary>
     public RequestSampleBuffer Samples { get; } = new();
 
@@ -37,7 +40,9 @@ internal sealed class RevisionTraffic
         var bin = LatencyHistogram.BinOf(latencyMs);
         var bound = BoundBinOf(latencyMs);
         var error = status >= 500;
-        Samples.Add(new RequestSample(at, latencyMs, error));
+        var sample = new RequestSample(at, latencyMs, error);
+        Samples.Add(sample);
+        Observers?.Notify(Target, Revision, sample);
         lock (_gate)
         {
             var bucket = _ring[(int)(second % _ring.Length)];

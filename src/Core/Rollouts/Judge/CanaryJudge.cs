@@ -11,8 +11,22 @@ namespace OpsConsole.Core.Rollouts.Judge;
 /// evidence suffices. Weighted groups give a score with pass and marginal thresholds; too few samples
 /// is inconclusive, never a pass.
 /// </summary>
-public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock)
+public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock, JudgeWatch? watch = null)
 {
+    /// <summary>Whether the canary of <paramref name="runId"/> crossed an abort boundary since the last look (then the judge looks now, whatever its interval).</summary>
+    public bool TakeCrossed(Guid runId) => watch?.TakeCrossed(runId) ?? false;
+
+    /// <summary>
+    /// On every pass of a running judged analysis (and after each look, with its verdict): the canary
+    /// is followed request by request until the judge decides.
+    /// </summary>
+    public void Follow(Guid runId, JudgeSpec spec, ServiceEnvironment target, string canary, string baseline, DateTime since, JudgeVerdict? verdict = null)
+    {
+        if (watch is null || cluster is not IRevisionSamples samples) return;
+        if (verdict is { IsDecided: true }) watch.Unfollow(runId);
+        else watch.Follow(runId, samples, target, canary, baseline, new DateTimeOffset(DateTime.SpecifyKind(since, DateTimeKind.Utc)), spec, verdict);
+    }
+
     /// <summary>Reads both revisions' requests since <paramref name="since"/> and judges them.</summary>
     public JudgeVerdict Judge(JudgeSpec spec, ServiceEnvironment target, string canary, string baseline, DateTime since)
     {
@@ -105,7 +119,7 @@ public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock)
         var median = v.BaselineBox!.Median;
         double? relative = Math.Abs(median) > 1e-9 ? shift.Estimate / Math.Abs(median) : null;
         var significant = test.PTwoSided < spec.Alpha;
-        var beyond = relative is { } r ? Math.Abs(r) > m.Tolerance : Math.Abs(shift.Estimate) > 0;
+        var beyond = (relative is { } r ? Math.Abs(r) > m.Tolerance : Math.Abs(shift.Estimate) > 0) && Math.Abs(shift.Estimate) >= m.MinimumShiftMs;
         var cls = !significant || !beyond ? MetricClass.Pass : shift.Estimate > 0 ? MetricClass.High : MetricClass.Low;
         var bad = cls == MetricClass.High && m.Direction is BadDirection.Increase or BadDirection.Either
                   || cls == MetricClass.Low && m.Direction is BadDirection.Decrease or BadDirection.Either;
@@ -115,7 +129,8 @@ public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock)
         var sentence = cls switch
         {
             MetricClass.Pass when !significant => $"{m.Name}: no significant difference from the baseline ({pText}; {effect}): passes.",
-            MetricClass.Pass => $"{m.Name}: the difference is significant but within the {m.Tolerance:0.#%} tolerated ({pText}; {effect}): passes.",
+            MetricClass.Pass when relative is { } within && Math.Abs(within) <= m.Tolerance => $"{m.Name}: the difference is significant but within the {m.Tolerance:0.#%} tolerated ({pText}; {effect}): passes.",
+            MetricClass.Pass => $"{m.Name}: the difference is significant but smaller than the {Num(m.MinimumShiftMs)} ms that counts ({pText}; {effect}): passes.",
             _ when bad => $"{m.Name}: the canary is {(cls == MetricClass.High ? "higher" : "lower")} than the baseline by more than the {m.Tolerance:0.#%} tolerated ({effect}; {pText}): fails.",
             _ => $"{m.Name}: the canary is {(cls == MetricClass.High ? "higher" : "lower")} than the baseline ({effect}; {pText}), a harmless direction: passes.",
         };
@@ -136,22 +151,22 @@ public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock)
     private static MetricVerdict JudgeErrors(JudgeSpec spec, JudgedMetric m, IReadOnlyList<RequestSample> c, IReadOnlyList<RequestSample> b, bool deadline, TimeSpan elapsed)
     {
         long nc = c.Count, ec = c.Count(s => s.Error), nb = b.Count, eb = b.Count(s => s.Error);
-        var test = SequentialTest.AgainstBaseline(nb == 0 ? 0 : (double)eb / nb, m.AcceptableExtraErrors, m.UnacceptableExtraErrors, spec.Alpha, m.MissedRegression);
-        var llr = test.LogLikelihoodRatio(nc, ec);
-        var decision = test.Decide(nc, ec);
+        var baselineRatio = nb == 0 ? 0 : (double)eb / nb;
+        var reading = ErrorReading.Of(m, spec.Alpha, baselineRatio, nc, ec);
         var counts = $"{ec} of {nc} canary requests failed against {eb} of {nb} for the baseline";
-        var numbers = $"log-likelihood ratio {llr:0.##}, bounds ln B = {test.LowerBoundary:0.##} and ln A = {test.UpperBoundary:0.##}, p0 = {Num(test.P0)}, p1 = {Num(test.P1)}";
+        var numbers = reading.Numbers;
         var v = new MetricVerdict
         {
-            Name = m.Name, Quantity = m.Quantity, Group = m.GroupName, Weight = m.Weight, Critical = m.IsCritical, Test = "Sequential probability ratio test (Wald)",
-            CanarySamples = (int)nc, BaselineSamples = (int)nb, CanaryErrors = ec, BaselineErrors = eb, LogLikelihoodRatio = llr,
-            UpperBoundary = test.UpperBoundary, LowerBoundary = test.LowerBoundary, P0 = test.P0, P1 = test.P1, Tolerance = m.AcceptableExtraErrors,
+            Name = m.Name, Quantity = m.Quantity, Group = m.GroupName, Weight = m.Weight, Critical = m.IsCritical, Test = reading.TestName,
+            CanarySamples = (int)nc, BaselineSamples = (int)nb, CanaryErrors = ec, BaselineErrors = eb, LogLikelihoodRatio = reading.Statistic,
+            UpperBoundary = reading.UpperBoundary, LowerBoundary = reading.LowerBoundary, NoWorseEvidence = reading.NoWorseEvidence, NoWorseBoundary = reading.NoWorseBoundary,
+            P0 = reading.P0, P1 = reading.P1, Tolerance = m.AcceptableExtraErrors,
             Class = MetricClass.Pending, Sentence = $"{m.Name}: {counts}; {numbers}: still deciding.",
         };
-        if (decision == SequentialDecision.Worse)
+        if (reading.Decision == SequentialDecision.Worse)
             return v with { Class = MetricClass.High, Sentence = $"{m.Name}: {counts}; the sequential test crossed its abort boundary ({numbers}): the canary is worse, fails." };
         var enough = nc >= spec.MinSamples && nb >= spec.MinSamples;
-        if (decision == SequentialDecision.NoWorse && enough)
+        if (reading.Decision == SequentialDecision.NoWorse && enough)
             return v with { Class = MetricClass.Pass, Passed = true, Sentence = $"{m.Name}: {counts}; the sequential test showed the canary no worse ({numbers}): passes." };
         if (!deadline) return v;
         if (!enough)
@@ -160,12 +175,12 @@ public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock)
                 Class = MetricClass.Inconclusive,
                 Sentence = $"{m.Name}: only {nc} canary and {nb} baseline requests in {Seconds(elapsed)}, fewer than the {spec.MinSamples} a side needed to judge: inconclusive.",
             };
-        return llr <= 0
+        return reading.LeansNoWorse
             ? v with { Class = MetricClass.Pass, Passed = true, Sentence = $"{m.Name}: {counts}; after {Seconds(elapsed)} the sequential test had not decided but leans to no worse ({numbers}): passes." }
             : v with { Class = MetricClass.Inconclusive, Sentence = $"{m.Name}: {counts}; after {Seconds(elapsed)} the sequential test had not decided and leans to worse ({numbers}): inconclusive." };
     }
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
-    private static string Num(double v) => v < 0.0001 ? v.ToString("0.##E+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
+    internal static string Num(double v) => v < 0.0001 ? v.ToString("0.##E+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
     private static string Signed(double v, string format = "0.###") => (v >= 0 ? "+" : "") + v.ToString(format, CultureInfo.InvariantCulture);
 }

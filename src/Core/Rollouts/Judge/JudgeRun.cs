@@ -17,7 +17,11 @@ public static class JudgeRun
         if (taken.LastOrDefault(x => x.Phase != MeasurementPhase.Error) is { } decided) return PhaseOf(decided.Phase);
         var errors = taken.AsEnumerable().Reverse().TakeWhile(x => x.Phase == MeasurementPhase.Error).Count();
         if (errors > metric.ConsecutiveErrorLimit) return AnalysisPhase.Error;
-        if (!due()) return AnalysisPhase.Running;
+        var spec = metric.Judge ?? new JudgeSpec();
+        // A request that crosses an errors test's abort boundary asks for a look at once: the judge decides per request, not per interval.
+        if (baseline is not null) judge?.Follow(run.Id, spec, target, canary, baseline, run.StartedAt);
+        var crossed = judge?.TakeCrossed(run.Id) ?? false;
+        if (!crossed && !due()) return AnalysisPhase.Running;
 
         AnalysisMeasurement? measurement = null;
         try
@@ -26,8 +30,9 @@ public static class JudgeRun
             if (baseline is null) throw new InvalidOperationException("The judge compares the canary with a baseline revision, which only a canary analysis step starts.");
             await Task.Yield();
             ct.ThrowIfCancellationRequested();
-            var verdict = judge.Judge(metric.Judge ?? new JudgeSpec(), target, canary, baseline, run.StartedAt);
+            var verdict = judge.Judge(spec, target, canary, baseline, run.StartedAt);
             run.VerdictJson = verdict.ToJson();
+            judge.Follow(run.Id, spec, target, canary, baseline, run.StartedAt, verdict);
             if (verdict.IsDecided)
                 measurement = new AnalysisMeasurement
                 {

@@ -11,6 +11,15 @@ public enum JudgedQuantity
     Errors,
 }
 
+/// <summary>The sequential test on per-request errors.</summary>
+public enum SequentialMethod
+{
+    /// <summary>An always-valid mixture test (<see cref="MixtureTest"/>): its error rates are bounds, and a large regression is caught after fewer requests.</summary>
+    Mixture,
+    /// <summary>Wald's sequential probability ratio test (<see cref="SequentialTest"/>) between exactly p0 and p1.</summary>
+    Wald,
+}
+
 /// <summary>Which change of the canary against the baseline is bad.</summary>
 public enum BadDirection { Increase, Decrease, Either }
 
@@ -22,6 +31,11 @@ public sealed record JudgedMetric
     public BadDirection Direction { get; init; } = BadDirection.Increase;
     /// <summary>Relative shift tolerated even when significant (0.1: 10% of the baseline's median).</summary>
     public double Tolerance { get; init; } = 0.1;
+    /// <summary>
+    /// Latency: a shift smaller than this many ms passes even when significant and beyond the relative
+    /// tolerance (10% of a 2 ms median is scheduler noise between two fresh processes, not a regression).
+    /// </summary>
+    public double MinimumShiftMs { get; init; } = 1;
     /// <summary>Metrics of a group share its weight; the group defaults to the metric's name.</summary>
     public string? Group { get; init; }
     public double Weight { get; init; } = 1;
@@ -31,6 +45,8 @@ public sealed record JudgedMetric
     public double AcceptableExtraErrors { get; init; } = 0.01;
     /// <summary>Errors: the extra error ratio over the baseline that is a regression (p1 - baseline).</summary>
     public double UnacceptableExtraErrors { get; init; } = 0.05;
+    /// <summary>Errors: which sequential test decides (default: the always-valid mixture test).</summary>
+    public SequentialMethod Test { get; init; } = SequentialMethod.Mixture;
     /// <summary>Errors: the sequential test's β, the chance of missing a regression of that size.</summary>
     public double MissedRegression { get; init; } = 0.05;
 
@@ -83,6 +99,8 @@ public sealed record JudgeSpec
             if (string.IsNullOrWhiteSpace(m.Name) || m.Name.Length > 63) throw new InvalidInputException(f + ".name", "Every judged metric needs a name of at most 63 characters.");
             if (Metrics.Count(x => x.Name == m.Name) > 1) throw new InvalidInputException(f + ".name", $"Judged metric '{m.Name}' is named twice.");
             if (m.Tolerance is < 0 or > 10) throw new InvalidInputException(f + ".tolerance", "The tolerance is a ratio from 0 to 10, e.g. 0.1 for 10%.");
+            if (m.MinimumShiftMs is < 0 or > 60_000 || double.IsNaN(m.MinimumShiftMs)) throw new InvalidInputException(f + ".minimumShiftMs", "minimumShiftMs is 0 to 60000 ms.");
+            if (!Enum.IsDefined(m.Test)) throw new InvalidInputException(f + ".test", "The sequential test is Mixture or Wald.");
             if (m.Weight is <= 0 or > 1000) throw new InvalidInputException(f + ".weight", "A weight is above 0 and at most 1000.");
             if (m.Quantity == JudgedQuantity.Errors &&
                 (m.AcceptableExtraErrors is < 0 or >= 1 || m.UnacceptableExtraErrors <= m.AcceptableExtraErrors || m.UnacceptableExtraErrors >= 1 || m.MissedRegression is <= 0 or >= 0.5))

@@ -52,6 +52,9 @@ public sealed record MetricVerdict
     public double? LogLikelihoodRatio { get; init; }
     public double? UpperBoundary { get; init; }
     public double? LowerBoundary { get; init; }
+    /// <summary>Mixture test: ln Λn, the evidence of "no worse", and its boundary ln(1/β) (the "worse" side is <see cref="LogLikelihoodRatio"/> against <see cref="UpperBoundary"/>).</summary>
+    public double? NoWorseEvidence { get; init; }
+    public double? NoWorseBoundary { get; init; }
     public double? P0 { get; init; }
     public double? P1 { get; init; }
     public required string Sentence { get; init; }

@@ -53,8 +53,14 @@ public sealed record SequentialTest(double P0, double P1, double Alpha, double B
     /// </summary>
     public static SequentialTest AgainstBaseline(double baselineErrorRatio, double acceptableExtra, double unacceptableExtra, double alpha, double beta)
     {
-        var p0 = Math.Clamp(baselineErrorRatio + acceptableExtra, 1e-4, 0.98);
-        var p1 = Math.Clamp(baselineErrorRatio + unacceptableExtra, p0 + 1e-3, 0.999);
+        var (p0, p1) = Hypotheses(baselineErrorRatio, acceptableExtra, unacceptableExtra);
         return new SequentialTest(p0, p1, alpha, beta);
+    }
+
+    /// <summary>p0 and p1 for either sequential test, kept inside (0, 1) with p1 above p0.</summary>
+    public static (double P0, double P1) Hypotheses(double baselineErrorRatio, double acceptableExtra, double unacceptableExtra)
+    {
+        var p0 = Math.Clamp(baselineErrorRatio + acceptableExtra, 1e-4, 0.98);
+        return (p0, Math.Clamp(baselineErrorRatio + unacceptableExtra, p0 + 1e-3, 0.999));
     }
 }

@@ -120,4 +120,39 @@ public sealed class CanaryJudgeTests
         Assert.Equal(v.Metrics[0].Sentence, back.Metrics[0].Sentence);
         Assert.Equal(v.Metrics[0].CanaryBox, back.Metrics[0].CanaryBox);
     }
+
+    [Fact]
+    public void A_significant_shift_smaller_than_the_minimum_in_ms_passes_and_says_so()
+    {
+        // 2.5 ms against 2 ms: 25% and significant, but half a millisecond is noise between two processes.
+        var v = CanaryJudge.Evaluate(Spec, "c", "b", Latencies(21, 200, 2.5), Latencies(22, 200, 2), TimeSpan.FromSeconds(10), At);
+        var latency = v.Metrics.Single(m => m.Name == "latency");
+        Assert.True(latency.P < Spec.Alpha, $"p = {latency.P}");
+        Assert.True(latency.RelativeEffect > 0.1);
+        Assert.Equal(MetricClass.Pass, latency.Class);
+        Assert.Contains("smaller than the 1 ms that counts", latency.Sentence);
+
+        // With no minimum the same shift fails.
+        var strict = Spec with { Metrics = [new JudgedMetric { Name = "latency", MinimumShiftMs = 0 }, new JudgedMetric { Name = "errors", Quantity = JudgedQuantity.Errors }] };
+        var failed = CanaryJudge.Evaluate(strict, "c", "b", Latencies(21, 200, 2.5), Latencies(22, 200, 2), TimeSpan.FromSeconds(10), At);
+        Assert.Equal(MetricClass.High, failed.Metrics.Single(m => m.Name == "latency").Class);
+    }
+
+    [Fact]
+    public void The_errors_metric_uses_the_mixture_test_by_default_and_walds_test_on_request()
+    {
+        // 2 errors in the canary's first 4 requests: the mixture test aborts, Wald's (3 errors needed) does not yet.
+        var canary = Latencies(23, 4, 10).Select((s, i) => s with { Error = i is 1 or 3 }).ToList();
+        var baseline = Latencies(24, 4, 10);
+        var mixture = CanaryJudge.Evaluate(Spec, "c", "b", canary, baseline, TimeSpan.FromSeconds(0.4), At).Metrics.Single(m => m.Name == "errors");
+        Assert.Equal(MetricClass.High, mixture.Class);
+        Assert.Equal("Always-valid mixture sequential test", mixture.Test);
+        Assert.NotNull(mixture.NoWorseEvidence);
+
+        var waldSpec = Spec with { Metrics = [new JudgedMetric { Name = "errors", Quantity = JudgedQuantity.Errors, Test = SequentialMethod.Wald }] };
+        var wald = CanaryJudge.Evaluate(waldSpec, "c", "b", canary, baseline, TimeSpan.FromSeconds(0.4), At).Metrics.Single();
+        Assert.Equal(MetricClass.Pending, wald.Class);
+        Assert.Equal("Sequential probability ratio test (Wald)", wald.Test);
+        Assert.Null(wald.NoWorseEvidence);
+    }
 }

@@ -162,6 +162,8 @@ public sealed class JudgedStepTests
             list.Add(s);
         }
 
+        public IDisposable ObserveRequests(ServiceEnvironment target, string revision, Action<RequestSample> observer) => NoObservation.Instance;
+
         public IReadOnlyList<RequestSample> SamplesSince(ServiceEnvironment target, string revision, DateTimeOffset since) =>
             _samples.TryGetValue(revision, out var list) ? list.Where(s => s.At > since).ToList() : [];
 
