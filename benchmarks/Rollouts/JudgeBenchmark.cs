@@ -30,13 +30,19 @@ static class JudgeBench
         Metrics = [new AnalysisMetric { Name = "judge", Source = MetricSource.Judge, Interval = TimeSpan.FromMilliseconds(250), Count = 1, Judge = new JudgeSpec { Samples = 80, MaxDuration = TimeSpan.FromSeconds(30) } }],
     };
 
-    public static async Task RunAsync(int healthyRuns)
+    private static readonly MixtureTest CrossingTest = MixtureTest.AgainstBaseline(0, 0.01, 0.05, 0.02, 0.05);
+
+    public static async Task RunAsync(int healthyRuns, int abortRuns)
     {
         Console.WriteLine("# judge vs threshold: demo traffic 20 rps, canary at 50%, reconciler pass every 500 ms");
         foreach (var template in new[] { Threshold, Judge })
         {
-            var abort = await RunManyAsync(template, 3, new() { ["FAULT_ERROR_RATE"] = "0.5" }, stable: null);
+            var abort = await RunManyAsync(template, abortRuns, new() { ["FAULT_ERROR_RATE"] = "0.5" }, stable: null);
             Console.WriteLine($"{template.Name}: 50%-error canary decided after median {Median(abort.Select(a => a.Seconds)):0.00} s ({string.Join(", ", abort.Select(a => a.Seconds.ToString("0.00")))}), outcomes {string.Join(",", abort.Select(a => a.Outcome))}");
+            // Split into what the traffic allows and what the console adds: the request at which the
+            // default mixture test crosses (counted from the canary's first request), and the rest.
+            Console.WriteLine($"  the mixture test's crossing request came after median {Median(abort.Select(a => a.Crossing)):0.00} s of canary traffic; " +
+                              $"decision after that request: median {Median(abort.Select(a => a.Seconds - a.Crossing)):0.00} s, max {abort.Max(a => a.Seconds - a.Crossing):0.00} s");
             var slow = await RunManyAsync(template, 3, new() { ["FAULT_LATENCY_MS"] = "13" }, stable: new() { ["FAULT_LATENCY_MS"] = "10" });
             Console.WriteLine($"{template.Name}: 30%-slower canary: outcomes {string.Join(",", slow.Select(a => a.Outcome))} after median {Median(slow.Select(a => a.Seconds)):0.00} s");
         }
@@ -53,9 +59,9 @@ static class JudgeBench
     }
 
     /// <summary>Runs rollouts one after another on one cluster; each from the first traffic on the canary to the decision.</summary>
-    private static async Task<List<(double Seconds, string Outcome, string Reason)>> RunManyAsync(AnalysisTemplate template, int runs, Dictionary<string, string>? config, Dictionary<string, string>? stable)
+    private static async Task<List<(double Seconds, string Outcome, string Reason, double Crossing)>> RunManyAsync(AnalysisTemplate template, int runs, Dictionary<string, string>? config, Dictionary<string, string>? stable)
     {
-        var results = new List<(double, string, string)>();
+        var results = new List<(double, string, string, double)>();
         var target = new ServiceEnvironment("checkout", "bench");
         await using var b = new Bench(dir => new LocalClusterAdapter(new LocalClusterOptions { DataDirectory = dir }));
         await b.SeedAsync([target], template);
@@ -98,7 +104,9 @@ static class JudgeBench
                 var served = ((IRevisionSamples)b.Cluster).SamplesSince(target, r.Revision, new DateTimeOffset(r.CreatedAt, TimeSpan.Zero));
                 var decided = r.CompletedAt ?? r.AnalysisRuns.Max(a => a.CompletedAt) ?? r.UpdatedAt;
                 var seconds = served.Count == 0 ? double.NaN : (decided - served[0].At.UtcDateTime).TotalSeconds;
-                results.Add((seconds, r.Phase.ToString(), r.Message ?? ""));
+                var (crossed, after) = CrossingTest.Run(served.Select(s => s.Error));
+                var crossing = crossed == SequentialDecision.Worse ? (served[after - 1].At - served[0].At).TotalSeconds : double.NaN;
+                results.Add((seconds, r.Phase.ToString(), r.Message ?? "", crossing));
                 if (!r.IsFinished) await b.ActAsync(id, OpsConsole.Core.Rollouts.RolloutAction.Abort);
                 break;
             }

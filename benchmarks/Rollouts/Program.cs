@@ -14,13 +14,13 @@ using OpsConsole.Core.Persistence;
 using OpsConsole.Core.Rollouts;
 using OpsConsole.Core.Rollouts.Analysis;
 
-// Usage: RolloutBenchmarks [detect|scale|ingress|all] or RolloutBenchmarks judge [healthy runs]
+// Usage: RolloutBenchmarks [detect|scale|ingress|all] or RolloutBenchmarks judge [healthy runs] [runs per bad canary]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 var which = args.FirstOrDefault() ?? "all";
 if (which is "detect" or "all") await Detection.RunAsync();
 if (which is "scale" or "all") await ReconcilerScale.RunAsync();
 if (which is "ingress" or "all") await IngressOverhead.RunAsync();
-if (which is "judge") await JudgeBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
+if (which is "judge") await JudgeBench.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20, args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 3);
 
 /// <summary>A store + reconciler over a cluster, as the console wires them.</summary>
 sealed class Bench : IAsyncDisposable

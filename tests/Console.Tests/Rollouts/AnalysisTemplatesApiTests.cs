@@ -56,6 +56,47 @@ public sealed class AnalysisTemplatesApiTests(FakeClusterConsoleFactory factory)
         Assert.Equal(0, await factory.WithStoreAsync(db => db.AnalysisTemplates.CountAsync(t => t.Name == name)));
     }
 
+    private static object JudgeTemplate(string name, object errors) => new
+    {
+        name,
+        metrics = new[] { new { name = "judge", source = "Judge", interval = "500ms", count = 1, judge = new { metrics = new[] { new { name = "latency", quantity = "Latency", minimumShiftMs = 2.0 } as object, errors } } } },
+    };
+
+    [Fact]
+    public async Task A_judge_template_chooses_its_sequential_test_and_latency_minimum_and_a_bad_choice_is_refused()
+    {
+        var admin = factory.CreateAdminClient();
+        var name = Names.Unique("judged").ToLowerInvariant();
+        await admin.PostAsJsonAsync("/api/v1/analysis-templates", JudgeTemplate(name, new { name = "errors", quantity = "Errors", test = "Wald" }), TestApi.Json)
+            .EnsureStatusAsync(HttpStatusCode.Created);
+        var judged = await factory.WithStoreAsync(db => db.AnalysisTemplates.AsNoTracking().SingleAsync(t => t.Name == name));
+        var spec = judged.Template.Metrics.Single().Judge!;
+        Assert.Equal(2.0, spec.Metrics[0].MinimumShiftMs);
+        Assert.Equal(OpsConsole.Core.Rollouts.Judge.SequentialMethod.Wald, spec.Metrics[1].Test);
+
+        foreach (var (errors, expected) in new (object, string)[]
+                 {
+                     (new { name = "errors", quantity = "Errors", test = "Bayes" }, "Bayes"),
+                     (new { name = "errors", quantity = "Errors", test = "7" }, "7"),
+                 })
+        {
+            var bad = Names.Unique("judged").ToLowerInvariant();
+            var response = await admin.PostAsJsonAsync("/api/v1/analysis-templates", JudgeTemplate(bad, errors), TestApi.Json);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(0, await factory.WithStoreAsync(db => db.AnalysisTemplates.CountAsync(t => t.Name == bad)));
+        }
+        var negative = Names.Unique("judged").ToLowerInvariant();
+        var refused = await admin.PostAsJsonAsync("/api/v1/analysis-templates", new
+        {
+            name = negative,
+            metrics = new[] { new { name = "judge", source = "Judge", interval = "500ms", count = 1, judge = new { metrics = new[] { new { name = "latency", minimumShiftMs = -1.0 } } } } },
+        }, TestApi.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("minimumShiftMs", (await refused.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(0, await factory.WithStoreAsync(db => db.AnalysisTemplates.CountAsync(t => t.Name == negative)));
+    }
+
     [Fact]
     public async Task An_unknown_metric_source_or_field_is_refused()
     {

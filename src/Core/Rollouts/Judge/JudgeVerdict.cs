@@ -95,6 +95,6 @@ public sealed record JudgeVerdict
     public object Brief() => new
     {
         outcome = Outcome.ToString(), score = Score, passScore = PassScore, marginalScore = MarginalScore, canary = Canary, baseline = Baseline, summary = Summary,
-        metrics = Metrics.Select(m => new { m.Name, @class = m.Class.ToString(), m.Passed, m.Test, m.P, m.Effect, m.RelativeEffect, m.U, m.LogLikelihoodRatio, m.Sentence }),
+        metrics = Metrics.Select(m => new { m.Name, @class = m.Class.ToString(), m.Passed, m.Test, m.P, m.Effect, m.RelativeEffect, m.U, m.LogLikelihoodRatio, m.NoWorseEvidence, m.Sentence }),
     };
 }

@@ -77,28 +77,14 @@ public sealed class MixtureTestTests
         // 2000 canaries at exactly p0 and 2000 at exactly p1, fixed seed. Ville's inequality bounds
         // the false-abort rate by α and the missed-regression rate by β, however long the test runs.
         var test = new MixtureTest(0.01, 0.05, alpha, beta);
-        var random = new Random(20261129);
-        const int runs = 2000;
-        int falseAborts = 0, missed = 0, undecided = 0;
-        for (var i = 0; i < runs; i++)
-        {
-            var healthy = test.Run(Outcomes(random, 0.01)).Decision;
-            if (healthy == SequentialDecision.Worse) falseAborts++;
-            var regression = test.Run(Outcomes(random, 0.05)).Decision;
-            if (regression == SequentialDecision.NoWorse) missed++;
-            if (healthy == SequentialDecision.Continue || regression == SequentialDecision.Continue) undecided++;
-        }
-        Assert.Equal(0, undecided);
-        Assert.True(falseAborts / (double)runs <= alpha, $"false aborts {falseAborts}/{runs}");
-        Assert.True(missed / (double)runs <= beta, $"missed regressions {missed}/{runs}");
-        // A 50% error ratio is caught after a handful of requests, a 5% one needs a few hundred.
-        var fast = Enumerable.Range(0, 200).Select(_ => test.Run(Outcomes(random, 0.5))).ToList();
+        var rates = SimulatedCanaries.Run(o => test.Run(o).Decision, seed: 20261129);
+        Assert.Equal(0, rates.Undecided);
+        Assert.True(rates.FalseAbortRate <= alpha, $"false aborts {rates.FalseAborts}/{rates.Runs}");
+        Assert.True(rates.MissedRate <= beta, $"missed regressions {rates.Missed}/{rates.Runs}");
+        // A 50% error ratio is caught after a handful of requests.
+        var random = new Random(7);
+        var fast = Enumerable.Range(0, 200).Select(_ => test.Run(SimulatedCanaries.Outcomes(random, 0.5))).ToList();
         Assert.All(fast, r => Assert.Equal(SequentialDecision.Worse, r.Decision));
         Assert.True(fast.Select(r => r.After).Order().ElementAt(100) <= 6, $"median requests to abort {fast.Select(r => r.After).Order().ElementAt(100)}");
-    }
-
-    private static IEnumerable<bool> Outcomes(Random random, double p)
-    {
-        for (var i = 0; i < 100_000; i++) yield return random.NextDouble() < p;
     }
 }

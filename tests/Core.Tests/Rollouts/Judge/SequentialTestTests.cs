@@ -48,26 +48,11 @@ public sealed class SequentialTestTests
         // 2000 canaries at exactly p0 (healthy) and 2000 at exactly p1 (a regression), fixed seed.
         // Wald: false-abort rate <= α/(1 - β) and missed-regression rate <= β/(1 - α), usually below α and β.
         var test = new SequentialTest(0.01, 0.05, alpha, beta);
-        var random = new Random(20261128);
-        const int runs = 2000;
-        int falseAborts = 0, missed = 0, undecided = 0;
-        for (var i = 0; i < runs; i++)
-        {
-            var healthy = test.Run(Outcomes(random, 0.01)).Decision;
-            if (healthy == SequentialDecision.Worse) falseAborts++;
-            var regression = test.Run(Outcomes(random, 0.05)).Decision;
-            if (regression == SequentialDecision.NoWorse) missed++;
-            if (healthy == SequentialDecision.Continue || regression == SequentialDecision.Continue) undecided++;
-        }
-        Assert.Equal(0, undecided);
-        Assert.True(falseAborts / (double)runs <= alpha + 0.01, $"false aborts {falseAborts}/{runs}");
-        Assert.True(missed / (double)runs <= beta + 0.015, $"missed regressions {missed}/{runs}");
+        var rates = SimulatedCanaries.Run(o => test.Run(o).Decision, seed: 20261128);
+        Assert.Equal(0, rates.Undecided);
+        Assert.True(rates.FalseAbortRate <= alpha + 0.01, $"false aborts {rates.FalseAborts}/{rates.Runs}");
+        Assert.True(rates.MissedRate <= beta + 0.015, $"missed regressions {rates.Missed}/{rates.Runs}");
         // And the test has power: not vacuously passing by never deciding one way.
-        Assert.True(falseAborts > 0 && missed > 0, $"false aborts {falseAborts}, missed {missed}");
-    }
-
-    private static IEnumerable<bool> Outcomes(Random random, double p)
-    {
-        for (var i = 0; i < 1_000_000; i++) yield return random.NextDouble() < p;
+        Assert.True(rates.FalseAborts > 0 && rates.Missed > 0, $"false aborts {rates.FalseAborts}, missed {rates.Missed}");
     }
 }

@@ -73,9 +73,16 @@ public sealed class VerdictPageTests : RolloutComponentContext
         Assert.True(medians["canary"] > medians["baseline"] * 1.2, $"{medians["canary"]} vs {medians["baseline"]}");
 
         var errors = cut.Find("[data-testid=verdict-metric][data-metric=errors]");
-        Assert.Contains("Sequential", errors.QuerySelector("[data-testid=verdict-test]")!.TextContent);
+        Assert.Contains("mixture sequential test", errors.QuerySelector("[data-testid=verdict-test]")!.TextContent);
         Assert.NotNull(errors.QuerySelector("[data-testid=verdict-sequential]"));
         Assert.Equal("0 / 0", errors.QuerySelector("[data-testid=verdict-errors]")!.TextContent);
+        // The mixture test's two statistics, each against its own boundary: 150 clean requests are evidence of no worse.
+        var bars = errors.QuerySelectorAll("[data-testid=verdict-evidence]").ToDictionary(b => b.GetAttribute("data-kind")!, b => b);
+        Assert.Equal(["no-worse", "worse"], bars.Keys.Order());
+        double Of(string kind, string attribute) => double.Parse(bars[kind].GetAttribute(attribute)!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Of("no-worse", "data-value") >= Of("no-worse", "data-boundary"));
+        Assert.True(Of("worse", "data-value") < Of("worse", "data-boundary"));
+        Assert.Contains("/", errors.QuerySelector("[data-testid=verdict-no-worse]")!.TextContent);
     }
 
     [Fact]
@@ -94,6 +101,24 @@ public sealed class VerdictPageTests : RolloutComponentContext
 
         var detail = Render<RolloutDetail>(p => p.Add(x => x.Id, id));
         detail.WaitForAssertion(() => Assert.Equal(VerdictPage.Href(id, run), detail.Find("[data-testid=verdict-link]").GetAttribute("href")));
+    }
+
+    [Fact]
+    public async Task A_template_on_walds_test_shows_the_log_likelihood_ratio_between_its_two_bounds()
+    {
+        SignIn("vera", Roles.Viewer);
+        var spec = new JudgeSpec { Metrics = [new JudgedMetric { Name = "errors", Quantity = JudgedQuantity.Errors, Test = SequentialMethod.Wald }] };
+        var verdict = CanaryJudge.Evaluate(spec, "1.1.0", "1.0.0-0badc0de", Latencies(3, 100, 10), Latencies(4, 100, 10), TimeSpan.FromSeconds(12), At);
+        var (id, run) = await JudgedAsync(verdict);
+
+        var cut = RenderVerdict(id, run);
+
+        var errors = cut.WaitForElement("[data-testid=verdict-metric][data-metric=errors]");
+        Assert.Contains("Wald", errors.QuerySelector("[data-testid=verdict-test]")!.TextContent);
+        Assert.Empty(errors.QuerySelectorAll("[data-testid=verdict-evidence]"));
+        // 100 clean requests: the ratio has passed the "no worse" bound ln B (-2.98).
+        Assert.True(double.Parse(errors.QuerySelector("[data-testid=verdict-sequential]")!.GetAttribute("data-llr")!, System.Globalization.CultureInfo.InvariantCulture) < -2.9);
+        Assert.Null(errors.QuerySelector("[data-testid=verdict-no-worse]"));
     }
 
     [Fact]
