@@ -141,6 +141,49 @@ public sealed class RolloutTests(DemoConsoleBrowserFixture console)
         await ScreenshotAsync(page, "rollout-detail-rolled-back.png");
     }
 
+    /// <summary>
+    /// The statistical judge's "done when": checkout 1.3.0 with 30 ms of injected latency passes the
+    /// demo canary's threshold steps (no errors, far under any limit), then the judge compares it with
+    /// a baseline of stable, fails it, and the verdict page says why.
+    /// </summary>
+    [Fact]
+    public async Task A_canary_30ms_slower_passes_the_thresholds_but_the_judge_rolls_it_back_and_its_verdict_page_says_why()
+    {
+        await using var context = await console.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await SignInAsync(page, ConsoleBrowserFixture.AdminUserName, ConsoleBrowserFixture.AdminPassword);
+        await OpenAsync(page, "rollouts");
+
+        await page.Locator("[data-testid=board-cell][data-service=checkout][data-environment=staging]").GetByTestId("start-here").ClickAsync();
+        await Expect(page.GetByTestId("start-service")).ToHaveTextAsync("checkout");
+        await FillFieldAsync(page, "start-version", "1.3.0");
+        var config = page.Locator("textarea[data-testid=start-config], [data-testid=start-config] textarea");
+        await config.FillAsync("FAULT_LATENCY_MS=30");
+        await config.BlurAsync();
+        await page.GetByTestId("start-submit").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/rollouts/[0-9a-f-]{36}$"));
+        await ExpectInteractiveAsync(page);
+
+        // The threshold steps pass; the judged step fails it (the demo canary: 20%, error rate, 50%, error rate, judge).
+        await Expect(page.GetByTestId("phase")).ToHaveAttributeAsync("data-phase", "Aborted", new() { Timeout = 150_000 });
+        await Expect(page.GetByTestId("abort-reason")).ToContainTextAsync("Judge 'judge' failed");
+        await Expect(page.Locator("[data-testid=analysis-run][data-phase=Successful]")).ToHaveCountAsync(2);
+        await Expect(page.GetByTestId("traffic-bar")).ToHaveAttributeAsync("data-stable-weight", "100");
+
+        await page.GetByTestId("verdict-link").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/rollouts/[0-9a-f-]{36}/verdicts/[0-9a-f-]{36}$"));
+        await ExpectInteractiveAsync(page);
+        await Expect(page.GetByTestId("verdict-header")).ToHaveAttributeAsync("data-outcome", "Fail");
+        var latency = page.Locator("[data-testid=verdict-metric][data-metric=latency]");
+        await Expect(latency).ToHaveAttributeAsync("data-class", "High");
+        await Expect(latency.GetByTestId("verdict-sentence")).ToContainTextAsync("higher than the baseline");
+        await Expect(latency.GetByTestId("verdict-test")).ToContainTextAsync("Mann-Whitney");
+        await Expect(latency.Locator("[data-testid=box][data-series=canary]")).ToHaveCountAsync(1);
+        var shift = await latency.GetByTestId("verdict-effect").TextContentAsync();
+        Assert.True(double.Parse(shift!.Split(' ')[0].TrimStart('+'), System.Globalization.CultureInfo.InvariantCulture) > 20, $"shift {shift}");
+        await ScreenshotAsync(page, "judge-verdict.png");
+    }
+
     /// <summary>Picks an option of a MudSelect: open it, click the option, and wait for the field to show it.</summary>
     private static async Task ChooseAsync(IPage page, string testId, string option)
     {

@@ -181,6 +181,6 @@ public sealed class CanaryJudge(IClusterAdapter cluster, TimeProvider clock, Jud
     }
 
     private static string Seconds(TimeSpan t) => $"{t.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
-    internal static string Num(double v) => v < 0.0001 ? v.ToString("0.##E+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
+    internal static string Num(double v) => v is > 0 and < 0.0001 ? v.ToString("0.##E+0", CultureInfo.InvariantCulture) : v.ToString("0.####", CultureInfo.InvariantCulture);
     private static string Signed(double v, string format = "0.###") => (v >= 0 ? "+" : "") + v.ToString(format, CultureInfo.InvariantCulture);
 }
