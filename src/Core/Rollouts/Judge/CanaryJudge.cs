@@ -7,7 +7,7 @@ namespace OpsConsole.Core.Rollouts.Judge;
 /// The <c>Judge</c> analysis provider: compares the canary with a baseline revision of the stable
 /// version that runs beside it with the same traffic share. Latency metrics: NaN and outliers out,
 /// Mann-Whitney U at the configured confidence, the Hodges-Lehmann shift as the effect, a tolerance
-/// and a bad direction. Error metrics: Wald's sequential test per request, deciding as soon as the
+/// and a bad direction. Error metrics: a sequential test per request (mixture or Wald), deciding as soon as the
 /// evidence suffices. Weighted groups give a score with pass and marginal thresholds; too few samples
 /// is inconclusive, never a pass.
 /// </summary>
