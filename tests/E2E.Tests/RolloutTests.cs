@@ -102,21 +102,7 @@ public sealed class RolloutTests(DemoConsoleBrowserFixture console)
     {
         await using var context = await console.NewContextAsync();
         var page = await context.NewPageAsync();
-        await SignInAsync(page, ConsoleBrowserFixture.AdminUserName, ConsoleBrowserFixture.AdminPassword);
-        await OpenAsync(page, "rollouts");
-
-        // "Start here" on the board fills in the target; the target's default strategy (the demo canary with error-rate analysis) runs.
-        await page.Locator("[data-testid=board-cell][data-service=checkout][data-environment=staging]").GetByTestId("start-here").ClickAsync();
-        await Expect(page.GetByTestId("start-service")).ToHaveTextAsync("checkout");
-        await Expect(page.GetByTestId("start-environment")).ToHaveTextAsync("staging");
-        await FillFieldAsync(page, "start-version", "1.2.0");
-        var config = page.Locator("textarea[data-testid=start-config], [data-testid=start-config] textarea");
-        await config.FillAsync("FAULT_ERROR_RATE=0.5");
-        await config.BlurAsync();
-        await page.GetByTestId("start-submit").ClickAsync();
-
-        await Expect(page).ToHaveURLAsync(new Regex("/rollouts/[0-9a-f-]{36}$"));
-        await ExpectInteractiveAsync(page);
+        await StartCheckoutInStagingAsync(page, "1.2.0", "FAULT_ERROR_RATE=0.5");
         await Expect(page.GetByTestId("rollout-live")).ToBeVisibleAsync();
         await page.EvaluateAsync("() => { window.e2eMarker = 'still-here'; }");
 
@@ -151,18 +137,7 @@ public sealed class RolloutTests(DemoConsoleBrowserFixture console)
     {
         await using var context = await console.NewContextAsync();
         var page = await context.NewPageAsync();
-        await SignInAsync(page, ConsoleBrowserFixture.AdminUserName, ConsoleBrowserFixture.AdminPassword);
-        await OpenAsync(page, "rollouts");
-
-        await page.Locator("[data-testid=board-cell][data-service=checkout][data-environment=staging]").GetByTestId("start-here").ClickAsync();
-        await Expect(page.GetByTestId("start-service")).ToHaveTextAsync("checkout");
-        await FillFieldAsync(page, "start-version", "1.3.0");
-        var config = page.Locator("textarea[data-testid=start-config], [data-testid=start-config] textarea");
-        await config.FillAsync("FAULT_LATENCY_MS=30");
-        await config.BlurAsync();
-        await page.GetByTestId("start-submit").ClickAsync();
-        await Expect(page).ToHaveURLAsync(new Regex("/rollouts/[0-9a-f-]{36}$"));
-        await ExpectInteractiveAsync(page);
+        await StartCheckoutInStagingAsync(page, "1.3.0", "FAULT_LATENCY_MS=30");
 
         // The threshold steps pass; the judged step fails it (the demo canary: 20%, error rate, 50%, error rate, judge).
         await Expect(page.GetByTestId("phase")).ToHaveAttributeAsync("data-phase", "Aborted", new() { Timeout = 150_000 });
@@ -182,6 +157,26 @@ public sealed class RolloutTests(DemoConsoleBrowserFixture console)
         var shift = await latency.GetByTestId("verdict-effect").TextContentAsync();
         Assert.True(double.Parse(shift!.Split(' ')[0].TrimStart('+'), System.Globalization.CultureInfo.InvariantCulture) > 20, $"shift {shift}");
         await ScreenshotAsync(page, "judge-verdict.png");
+    }
+
+    /// <summary>
+    /// Signs in as the admin and starts checkout in staging from "Start here" on the rollouts board
+    /// (the target's default strategy, the demo canary, runs) with <paramref name="config"/>; returns on the live rollout page.
+    /// </summary>
+    private static async Task StartCheckoutInStagingAsync(IPage page, string version, string config)
+    {
+        await SignInAsync(page, ConsoleBrowserFixture.AdminUserName, ConsoleBrowserFixture.AdminPassword);
+        await OpenAsync(page, "rollouts");
+        await page.Locator("[data-testid=board-cell][data-service=checkout][data-environment=staging]").GetByTestId("start-here").ClickAsync();
+        await Expect(page.GetByTestId("start-service")).ToHaveTextAsync("checkout");
+        await Expect(page.GetByTestId("start-environment")).ToHaveTextAsync("staging");
+        await FillFieldAsync(page, "start-version", version);
+        var field = page.Locator("textarea[data-testid=start-config], [data-testid=start-config] textarea");
+        await field.FillAsync(config);
+        await field.BlurAsync();
+        await page.GetByTestId("start-submit").ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex("/rollouts/[0-9a-f-]{36}$"));
+        await ExpectInteractiveAsync(page);
     }
 
     /// <summary>Picks an option of a MudSelect: open it, click the option, and wait for the field to show it.</summary>
