@@ -44,7 +44,7 @@ public sealed class JudgeWatch(RolloutUpdates updates, TimeProvider clock)
                 Tests = [.. errorMetrics.Select(m => (m, ratio))], Alpha = spec.Alpha, LookedAt = now,
             };
             // Already past the boundary by the requests before it was followed: the pass that follows it looks now.
-            created.Crossed = created.Tests.Any(t => ErrorReading.Of(t.Metric, spec.Alpha, t.BaselineRatio, created.Requests, created.Errors).Decision == SequentialDecision.Worse);
+            created.Crossed = created.PastAbortBoundary();
             if (!_runs.TryAdd(runId, created)) return;
             created.Subscription = cluster.ObserveRequests(target, canary, sample => OnRequest(created, sample));
             foreach (var (id, f) in _runs)
@@ -94,7 +94,7 @@ public sealed class JudgeWatch(RolloutUpdates updates, TimeProvider clock)
             // Only an error can raise the evidence that the canary is worse.
             if (!sample.Error) return;
             f.Errors++;
-            crossed = !f.Crossed && f.Tests.Any(t => ErrorReading.Of(t.Metric, f.Alpha, t.BaselineRatio, f.Requests, f.Errors).Decision == SequentialDecision.Worse);
+            crossed = !f.Crossed && f.PastAbortBoundary();
             if (crossed) f.Crossed = true;
         }
         if (!crossed) return;
@@ -111,5 +111,9 @@ public sealed class JudgeWatch(RolloutUpdates updates, TimeProvider clock)
         public DateTime LookedAt;
         public bool Crossed;
         public IDisposable? Subscription { get; set; }
+
+        /// <summary>Whether any errors test is past its abort boundary on the requests counted so far.</summary>
+        public bool PastAbortBoundary() =>
+            Tests.Any(t => ErrorReading.Of(t.Metric, Alpha, t.BaselineRatio, Requests, Errors).Decision == SequentialDecision.Worse);
     }
 }
