@@ -94,6 +94,17 @@ for name in $runs; do
   f_=$(echo "$counters" | grep -o ' failed="[0-9]*"' | grep -o '[0-9]*')
   e_=$(echo "$counters" | grep -o ' error="[0-9]*"' | grep -o '[0-9]*')
   echo "test.sh: $name: ${p_:-0} passed, $(( ${f_:-0} + ${e_:-0} )) failed"
+  # Which tests failed and why, near the end of the output where a CI excerpt shows it.
+  if [ "$(( ${f_:-0} + ${e_:-0} ))" != 0 ]; then python3 - "$trx" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+for r in ET.parse(sys.argv[1]).getroot().iterfind(".//t:UnitTestResult", ns):
+    if r.get("outcome") != "Passed":
+        message = r.findtext(".//t:Message", "", ns).strip().splitlines()
+        print(f"test.sh:   {r.get('outcome')}: {r.get('testName')}")
+        for line in message[:12]: print(f"test.sh:     {line[:300]}")
+PY
+  fi
   passed=$((passed + ${p_:-0})); failed=$((failed + ${f_:-0} + ${e_:-0}))
 done
 if [ "$failed" = 0 ] && [ "$failed_runs" != 0 ]; then failed=$failed_runs; fi

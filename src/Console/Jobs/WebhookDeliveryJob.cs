@@ -14,5 +14,5 @@ public sealed class WebhookDeliveryJob(WebhookSender sender)
     public Task AttemptAsync(Guid deliveryId, CancellationToken ct) => sender.AttemptAsync(deliveryId, ct);
 
     [AutomaticRetry(Attempts = 0)]
-    public Task RequeueOverdueAsync(CancellationToken ct) => sender.RequeueOverdueAsync(TimeSpan.FromMinutes(5), ct);
+    public Task RequeueOverdueAsync(CancellationToken ct) => sender.RequeueOverdueAsync(TimeSpan.FromMinutes(1), ct);
 }

@@ -147,9 +147,21 @@ public sealed class FailoverTests(PostgresServer server, ITestOutputHelper outpu
         // The webhook gets every rollout and deploy event once, whichever replica relayed it.
         var expected = outbox.Where(e => e.Type.StartsWith("rollout.", StringComparison.Ordinal) || e.Type.StartsWith("deploy.", StringComparison.Ordinal))
             .Select(e => e.Id).ToHashSet();
-        // A delivery job the killed replica had fetched reaches the survivor only after Hangfire's 1 min
-        // invisibility timeout, and one cut off mid-way is retried after Hangfire's back-off: allow both.
-        await Wait.UntilAsync(() => Task.FromResult(expected.IsSubsetOf(delivered)), "the webhook to receive every event", TimeSpan.FromSeconds(180));
+        // An event the killed replica owed but had not queued, or was sending, is queued again by the
+        // overdue sweep (each minute, for deliveries overdue by a minute): about two minutes at most.
+        try
+        {
+            await Wait.UntilAsync(() => Task.FromResult(expected.IsSubsetOf(delivered)), "the webhook to receive every event", TimeSpan.FromSeconds(180));
+        }
+        catch (TimeoutException)
+        {
+            var missing = expected.Except(delivered).ToList();
+            foreach (var d in await store.WebhookDeliveries.AsNoTracking().Where(d => missing.Contains(d.EventId)).ToListAsync())
+                output.WriteLine($"missing {d.EventType} {d.EventId}: {d.Status}, {d.Attempts} attempts, created {d.CreatedAt:O}, next {d.NextAttemptAt:O}, last {d.LastStatusCode} {d.LastError}");
+            output.WriteLine($"{missing.Count} missing, of which without a delivery row: {missing.Count(id => !store.WebhookDeliveries.Any(d => d.EventId == id))}; killed at {killedAt:O}");
+            output.WriteLine($"--- {survivor.Name}\n{string.Join('\n', survivor.Output.Split('\n').TakeLast(40))}");
+            throw;
+        }
         var twice = delivered.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.True(twice.Count == 0, $"delivered more than once: {string.Join(", ", twice)}");
 

@@ -223,6 +223,60 @@ public sealed class WebhookTests
         Assert.Equal(1, await check.WebhookDeliveries.CountAsync());
     }
 
+    [Fact]
+    public async Task A_delivery_saved_but_never_queued_is_queued_by_the_overdue_sweep_and_sent_once_though_two_jobs_run_it()
+    {
+        await using var receiver = await Receiver.StartAsync(failFirst: 0, answerAfter: TimeSpan.FromMilliseconds(300));
+        var queue = new RecordingQueue();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, clock));
+        await AddWebhookAsync(store, receiver.Url);
+        await EmitAndRelayAsync(store);
+        var deliveryId = Assert.Single(queue.Now);
+        queue.Now.Clear(); // the replica died after saving the delivery, before its job was queued
+        var sender = store.Services.GetRequiredService<WebhookSender>();
+
+        Assert.Equal(0, await sender.RequeueOverdueAsync(TimeSpan.FromMinutes(1), CancellationToken.None));
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(1, await sender.RequeueOverdueAsync(TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.Equal([deliveryId], queue.Now);
+
+        // The sweep's job and a late one for the same delivery run at once: one sends, the other finds it held.
+        var both = await Task.WhenAll(sender.AttemptAsync(deliveryId, CancellationToken.None), sender.AttemptAsync(deliveryId, CancellationToken.None));
+        Assert.Contains(DeliveryStatus.Delivered, both);
+        Assert.Single(receiver.Requests);
+        await using var db = store.NewContext();
+        var delivery = await db.WebhookDeliveries.Include(d => d.AttemptLog).SingleAsync();
+        Assert.Equal((DeliveryStatus.Delivered, 1), (delivery.Status, delivery.Attempts));
+        Assert.Single(delivery.AttemptLog);
+    }
+
+    [Fact]
+    public async Task An_attempt_whose_replica_died_holds_its_delivery_until_the_hold_runs_out_then_the_sweep_sends_it()
+    {
+        await using var receiver = await Receiver.StartAsync(failFirst: 0);
+        var queue = new RecordingQueue();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, clock));
+        await AddWebhookAsync(store, receiver.Url);
+        await EmitAndRelayAsync(store);
+        var deliveryId = Assert.Single(queue.Now);
+        var sender = store.Services.GetRequiredService<WebhookSender>();
+        await using (var db = store.NewContext()) // as a replica's claim leaves it when the replica is killed mid-attempt
+            await db.WebhookDeliveries.ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, clock.GetUtcNow().UtcDateTime + WebhookSender.AttemptHold));
+
+        // Its job, fetched again by another replica, leaves it alone while the dead replica's hold lasts.
+        Assert.Equal(DeliveryStatus.Pending, await sender.AttemptAsync(deliveryId, CancellationToken.None));
+        Assert.Empty(receiver.Requests);
+        clock.Advance(WebhookSender.AttemptHold);
+        Assert.Equal(0, await sender.RequeueOverdueAsync(TimeSpan.FromMinutes(1), CancellationToken.None));
+
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.Equal(1, await sender.RequeueOverdueAsync(TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.Equal(DeliveryStatus.Delivered, await sender.AttemptAsync(deliveryId, CancellationToken.None));
+        Assert.Single(receiver.Requests);
+    }
+
     private static void ConfigureSending(IServiceCollection s, RecordingQueue queue, TimeProvider clock)
     {
         s.AddSingleton<IWebhookQueue>(queue);
@@ -266,7 +320,7 @@ public sealed class WebhookTests
         public void DeliverAt(Guid deliveryId, DateTime whenUtc) => Scheduled.Add((deliveryId, whenUtc));
     }
 
-    /// <summary>A real HTTP endpoint on loopback that answers 500 for the first N requests, then 200.</summary>
+    /// <summary>A real HTTP endpoint on loopback that answers 500 for the first N requests, then 200 (after a delay, if given).</summary>
     private sealed class Receiver : IAsyncDisposable
     {
         private readonly WebApplication _app;
@@ -276,7 +330,7 @@ public sealed class WebhookTests
 
         private Receiver(WebApplication app) => _app = app;
 
-        public static async Task<Receiver> StartAsync(int failFirst)
+        public static async Task<Receiver> StartAsync(int failFirst, TimeSpan answerAfter = default)
         {
             var builder = WebApplication.CreateSlimBuilder();
             builder.Logging.ClearProviders();
@@ -290,6 +344,7 @@ public sealed class WebhookTests
                 await ctx.Request.Body.CopyToAsync(ms);
                 receiver.RequestsQueue.Enqueue((ms.ToArray(), ctx.Request.Headers[WebhookSignature.Header].ToString(),
                     ctx.Request.Headers[WebhookSignature.EventIdHeader].ToString(), ctx.Request.ContentType));
+                await Task.Delay(answerAfter);
                 return Interlocked.Increment(ref count) <= failFirst ? Results.StatusCode(500) : Results.Ok();
             });
             await app.StartAsync();

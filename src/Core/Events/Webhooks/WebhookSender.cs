@@ -24,11 +24,26 @@ public sealed class WebhookSender(
     public const string HttpClientName = "webhooks";
     public WebhookRetryPolicy Policy { get; init; } = WebhookRetryPolicy.Default;
 
+    /// <summary>
+    /// How long an attempt holds its delivery: the webhook client's 10 s timeout plus recording the attempt,
+    /// with room to spare. A replica that dies mid-attempt releases the delivery when the hold runs out.
+    /// </summary>
+    public static readonly TimeSpan AttemptHold = TimeSpan.FromSeconds(30);
+
+    // Replicas' clocks differ a little: a retry scheduled by one replica is due on another a moment early.
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
+
     public async Task<DeliveryStatus> AttemptAsync(Guid deliveryId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
+        // Two jobs can be owed one delivery (a dead replica's job fetched again, the overdue sweep): the one
+        // that moves the due time into the future sends it, any other finds it not yet due and leaves it.
+        var claimedAt = clock.GetUtcNow().UtcDateTime;
+        var claimed = await db.WebhookDeliveries
+            .Where(d => d.Id == deliveryId && d.Status == DeliveryStatus.Pending && (d.NextAttemptAt == null || d.NextAttemptAt <= claimedAt + ClockSkew))
+            .ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, claimedAt + AttemptHold), ct);
         var delivery = await db.WebhookDeliveries.FirstOrDefaultAsync(d => d.Id == deliveryId, ct);
-        if (delivery is null || delivery.Status != DeliveryStatus.Pending) return delivery?.Status ?? DeliveryStatus.GaveUp;
+        if (claimed == 0 || delivery is null) return delivery?.Status ?? DeliveryStatus.GaveUp;
         var hook = await db.Webhooks.FirstOrDefaultAsync(w => w.Id == delivery.WebhookId, ct);
         if (hook is null)
         {
@@ -91,7 +106,10 @@ public sealed class WebhookSender(
         return delivery.Status;
     }
 
-    /// <summary>Re-queues deliveries whose scheduled attempt is overdue (a job lost to a crash between save and enqueue).</summary>
+    /// <summary>
+    /// Re-queues deliveries whose attempt is overdue by more than <paramref name="grace"/>: a job lost to a crash
+    /// between saving the delivery and queueing it, or an attempt whose replica died (its hold ran out).
+    /// </summary>
     public async Task<int> RequeueOverdueAsync(TimeSpan grace, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
