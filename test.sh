@@ -28,7 +28,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 results="$(pwd)/artifacts/test-results"
 rm -rf "$results"; mkdir -p "$results"
 
-echo "test.sh: building"
+began=$(date +%s)
+at() { echo "[$(( $(date +%s) - began )) s]"; } # time since test.sh began, to see where a slow run spends it
+echo "test.sh: building $(at)"
 if ! dotnet build OpsConsole.sln -c Release -v quiet -nologo; then
   echo "0 passed, 1 failed"
   exit 1
@@ -37,7 +39,7 @@ fi
 # The layout rules of .editorconfig (analyzers and code style already fail the build above).
 # EF Core's generated migrations are left as the tool writes them.
 failed_runs=0
-echo "test.sh: checking formatting"
+echo "test.sh: checking formatting $(at)"
 if ! dotnet format whitespace OpsConsole.sln --verify-no-changes --exclude src/Core/Persistence/Migrations src/Core.Postgres/Migrations; then
   echo "test.sh: formatting differs from .editorconfig; run: dotnet format whitespace OpsConsole.sln --exclude src/Core/Persistence/Migrations src/Core.Postgres/Migrations"
   failed_runs=$((failed_runs + 1))
@@ -46,7 +48,7 @@ fi
 projects=$(find tests -name '*.Tests.csproj' | sort)
 runs=""
 run_tests() { # run_tests <project> <run name> [dotnet test arguments]
-  echo "test.sh: running $2"
+  echo "test.sh: running $2 $(at)"
   runs="$runs $2"
   dotnet test "$1" -c Release --no-build -nologo "${@:3}" \
     --logger "trx;LogFileName=$2.trx" --logger "console;verbosity=normal" \
@@ -109,5 +111,6 @@ PY
 done
 if [ "$failed" = 0 ] && [ "$failed_runs" != 0 ]; then failed=$failed_runs; fi
 
+echo "test.sh: done $(at)"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
