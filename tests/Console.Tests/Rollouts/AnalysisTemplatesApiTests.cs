@@ -42,6 +42,23 @@ public sealed class AnalysisTemplatesApiTests(FakeClusterConsoleFactory factory)
         Assert.Equal(HttpStatusCode.Created, started.StatusCode);
     }
 
+    [Fact]
+    public async Task A_template_reads_back_as_written_and_saves_again_as_it_is()
+    {
+        var admin = factory.CreateAdminClient();
+        var name = Names.Unique("tpl").ToLowerInvariant();
+        var saved = await (await admin.PostAsJsonAsync("/api/v1/analysis-templates", Template(name, "result < 0.1"), TestApi.Json).EnsureStatusAsync(HttpStatusCode.Created)).ReadJsonAsync();
+        var template = saved.GetProperty("template");
+        Assert.Equal("Pause", template.GetProperty("onFailure").GetString());
+        var metric = template.GetProperty("metrics")[0];
+        Assert.Equal(("IngressErrorRate", "2s"), (metric.GetProperty("source").GetString(), metric.GetProperty("interval").GetString()));
+
+        var listed = (await (await admin.GetAsync("/api/v1/analysis-templates")).ReadJsonAsync()).EnumerateArray().Single(t => t.GetProperty("name").GetString() == name);
+        var again = await (await admin.PostAsync("/api/v1/analysis-templates", JsonContent.Create(listed.GetProperty("template"))).EnsureStatusAsync(HttpStatusCode.Created)).ReadJsonAsync();
+        Assert.Equal(2, again.GetProperty("version").GetInt32());
+        Assert.Equal(metric.GetRawText(), again.GetProperty("template").GetProperty("metrics")[0].GetRawText());
+    }
+
     [Theory]
     [InlineData("result <", "does not parse")]
     [InlineData("latency < 5", "the only variable is 'result'")]

@@ -8,7 +8,21 @@ using OpsConsole.Core.Persistence;
 
 namespace OpsConsole.Core.Rollouts.Analysis;
 
-public sealed record TemplateVersionView(string Name, int Version, string CreatedBy, DateTime CreatedAt, AnalysisTemplate Template);
+public sealed record TemplateVersionView(string Name, int Version, string CreatedBy, DateTime CreatedAt,
+    [property: JsonConverter(typeof(TemplateAsWritten))] AnalysisTemplate Template);
+
+/// <summary>
+/// A template in an API answer reads as people write it (sources and tests by name, durations as "2s"),
+/// so one read back can be edited and saved again as it is.
+/// </summary>
+public sealed class TemplateAsWritten : JsonConverter<AnalysisTemplate>
+{
+    public override AnalysisTemplate? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        JsonSerializer.Deserialize<AnalysisTemplate>(ref reader, AnalysisTemplateLibrary.Json);
+
+    public override void Write(Utf8JsonWriter writer, AnalysisTemplate value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value, AnalysisTemplateLibrary.Json);
+}
 
 /// <summary>
 /// The stored analysis templates. Saving a template adds a version; rollouts started afterwards use
