@@ -4,7 +4,7 @@ using OpsConsole.Core.Persistence;
 namespace OpsConsole.Core.Events.Webhooks;
 
 /// <summary>Turns each relayed event into a durable delivery per matching webhook, then queues the deliveries.</summary>
-public sealed class WebhookSink(IWebhookQueue queue) : IEventSink
+public sealed class WebhookSink(IWebhookQueue queue, TimeProvider clock) : IEventSink
 {
     private readonly List<Guid> _toQueue = [];
 
@@ -21,7 +21,9 @@ public sealed class WebhookSink(IWebhookQueue queue) : IEventSink
                 EventId = envelope.Id,
                 EventType = envelope.Type,
                 Body = envelope.CloudEventJson,
-                NextAttemptAt = DateTime.UtcNow,
+                CreatedAt = clock.GetUtcNow().UtcDateTime,
+                // Due now: the sender's clock decides when it is overdue (the sweep after a lost job).
+                NextAttemptAt = clock.GetUtcNow().UtcDateTime,
             };
             db.WebhookDeliveries.Add(delivery);
             lock (_toQueue) _toQueue.Add(delivery.Id);
