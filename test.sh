@@ -38,55 +38,71 @@ fi
 
 # The layout rules of .editorconfig (analyzers and code style already fail the build above).
 # EF Core's generated migrations are left as the tool writes them.
-failed_runs=0
 echo "test.sh: checking formatting $(at)"
 if ! dotnet format whitespace OpsConsole.sln --verify-no-changes --exclude src/Core/Persistence/Migrations src/Core.Postgres/Migrations; then
   echo "test.sh: formatting differs from .editorconfig; run: dotnet format whitespace OpsConsole.sln --exclude src/Core/Persistence/Migrations src/Core.Postgres/Migrations"
-  failed_runs=$((failed_runs + 1))
+  echo "formatting" >> "$results/failed-runs"
 fi
 
-projects=$(find tests -name '*.Tests.csproj' | sort)
 runs=""
 run_tests() { # run_tests <project> <run name> [dotnet test arguments]
   echo "test.sh: running $2 $(at)"
-  runs="$runs $2"
   dotnet test "$1" -c Release --no-build -nologo "${@:3}" \
     --logger "trx;LogFileName=$2.trx" --logger "console;verbosity=normal" \
-    --results-directory "$results/$2" || failed_runs=$((failed_runs + 1))
+    --results-directory "$results/$2" || echo "$2" >> "$results/failed-runs"
 }
-for p in $projects; do run_tests "$p" "$(basename "$p" .csproj)"; done
 
-# The Core suite a second time with the console's store on PostgreSQL: a throwaway
-# server from Debian's binaries (initdb into a temp folder, a free loopback port, fsync off), each
-# test store a fresh database on it (tests/Shared/TestStores.cs reads OPS_TEST_STORE*).
+# One after the other, alone on the machine: the suites that time real processes, a browser and the judge.
+console=tests/Console.Tests/OpsConsole.Console.Tests.csproj
+for p in $(find tests -name '*.Tests.csproj' | sort); do
+  [ "$p" = "$console" ] && continue
+  name=$(basename "$p" .csproj); runs="$runs $name"; run_tests "$p" "$name"
+done
+
+# The console's host suite runs twice, on SQLite and on PostgreSQL (a throwaway server from Debian's
+# binaries: initdb into a temp folder, a free loopback port, fsync off; each test store a fresh database
+# on it, see tests/Shared/TestStores.cs), and the Core suite again on PostgreSQL. The host suites spend
+# most of their time waiting on hosts and stores, so they run side by side, each with its output in a
+# file printed afterwards; the failover test, which times a failover, runs alone at the end.
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 pg_root=$(mktemp -d /tmp/opsconsole-store-pg.XXXXXX)
 pg_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres:postgres "$pg_root"
 pg_started=0
+failover="FullyQualifiedName~OpsConsole.Console.Tests.Replicas.FailoverTests"
+runs="$runs OpsConsole.Console.Tests OpsConsole.Console.Tests.Failover"
 if as_pg "$pg_bin/initdb" -D "$pg_root/data" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >/dev/null \
   && (cd "$pg_root" && as_pg "$pg_bin/pg_ctl" -D "$pg_root/data" -l "$pg_root/server.log" -w -t 60 -o \
     "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pg_root -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400" start >/dev/null); then
   pg_started=1
   pg_began=$(date +%s)
-  export OPS_TEST_STORE=postgres OPS_TEST_STORE_SERVER="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
-  run_tests tests/Core.Tests/OpsConsole.Core.Tests.csproj OpsConsole.Core.Tests.Postgres
-  # The host, API, store and replica tests on PostgreSQL. Left out: the failover test (it runs two
-  # consoles on a PostgreSQL server of its own whatever the test store is: the first run covers it) and
-  # the bunit page tests, whose waits race the slower store now and then on a busy machine (run them
-  # by hand: OPS_TEST_STORE=postgres, see the README).
-  run_tests tests/Console.Tests/OpsConsole.Console.Tests.csproj OpsConsole.Console.Tests.Postgres \
-    --filter "FullyQualifiedName!~OpsConsole.Console.Tests.Replicas.FailoverTests&FullyQualifiedName!~OpsConsole.Console.Tests.Components"
-  unset OPS_TEST_STORE OPS_TEST_STORE_SERVER
-  echo "test.sh: the PostgreSQL runs took $(( $(date +%s) - pg_began )) s"
+  store_pg="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
+  runs="$runs OpsConsole.Core.Tests.Postgres OpsConsole.Console.Tests.Postgres"
+  (
+    run_tests $console OpsConsole.Console.Tests --filter "FullyQualifiedName!~OpsConsole.Console.Tests.Replicas.FailoverTests"
+    OPS_TEST_STORE=postgres OPS_TEST_STORE_SERVER="$store_pg" run_tests tests/Core.Tests/OpsConsole.Core.Tests.csproj OpsConsole.Core.Tests.Postgres
+  ) > "$results/sqlite-lane.log" 2>&1 &
+  # On PostgreSQL, left out: the failover test (it runs two consoles on a PostgreSQL server of its own
+  # whatever the test store is) and the bunit page tests, whose waits race the slower store now and
+  # then on a busy machine (run them by hand: OPS_TEST_STORE=postgres, see the README).
+  (
+    OPS_TEST_STORE=postgres OPS_TEST_STORE_SERVER="$store_pg" run_tests $console OpsConsole.Console.Tests.Postgres \
+      --filter "FullyQualifiedName!~OpsConsole.Console.Tests.Replicas.FailoverTests&FullyQualifiedName!~OpsConsole.Console.Tests.Components"
+  ) > "$results/postgres-lane.log" 2>&1 &
+  wait
+  cat "$results/sqlite-lane.log" "$results/postgres-lane.log"
+  echo "test.sh: the side-by-side runs took $(( $(date +%s) - pg_began )) s"
 else
   echo "test.sh: could not start PostgreSQL for the store runs"; cat "$pg_root/server.log" 2>/dev/null
-  failed_runs=$((failed_runs + 1))
+  echo "PostgreSQL" >> "$results/failed-runs"
+  run_tests $console OpsConsole.Console.Tests --filter "FullyQualifiedName!~OpsConsole.Console.Tests.Replicas.FailoverTests"
 fi
 [ $pg_started = 1 ] && (cd "$pg_root" && as_pg "$pg_bin/pg_ctl" -D "$pg_root/data" -m immediate -w stop >/dev/null)
 rm -rf "$pg_root"
+run_tests $console OpsConsole.Console.Tests.Failover --filter "$failover"
 
+failed_runs=$(cat "$results/failed-runs" 2>/dev/null | wc -l)
 passed=0; failed=0
 for name in $runs; do
   trx="$results/$name/$name.trx"
