@@ -140,15 +140,8 @@ public sealed class WebhookTests
     [Fact]
     public async Task Deliveries_are_signed_retried_after_failure_and_logged()
     {
-        await using var receiver = await Receiver.StartAsync(failFirst: 1);
-        var queue = new RecordingQueue();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, clock));
-        var (hookId, secret) = await AddWebhookAsync(store, receiver.Url);
-        var eventId = await EmitAndRelayAsync(store);
-
-        var deliveryId = Assert.Single(queue.Now);
-        var sender = store.Services.GetRequiredService<WebhookSender>();
+        await using var owed = await OwedDelivery.StartAsync(failFirst: 1);
+        var (receiver, queue, clock, store, sender, deliveryId) = owed;
         Assert.Equal(DeliveryStatus.Pending, await sender.AttemptAsync(deliveryId, CancellationToken.None));
         var (retryId, retryAt) = Assert.Single(queue.Scheduled);
         Assert.Equal(deliveryId, retryId);
@@ -160,12 +153,12 @@ public sealed class WebhookTests
         Assert.Equal(2, receiver.Requests.Count);
         foreach (var r in receiver.Requests)
         {
-            Assert.True(WebhookSignature.IsValid(secret, r.Body, r.Signature), "each attempt carries a valid signature over its exact body");
-            Assert.Equal(eventId, r.EventId);
+            Assert.True(WebhookSignature.IsValid(owed.Secret, r.Body, r.Signature), "each attempt carries a valid signature over its exact body");
+            Assert.Equal(owed.EventId, r.EventId);
             Assert.StartsWith("application/cloudevents+json", r.ContentType);
         }
         await using var db = store.NewContext();
-        var delivery = await db.WebhookDeliveries.Include(d => d.AttemptLog).SingleAsync(d => d.WebhookId == hookId);
+        var delivery = await db.WebhookDeliveries.Include(d => d.AttemptLog).SingleAsync(d => d.WebhookId == owed.WebhookId);
         Assert.Equal([500, 200], delivery.AttemptLog.OrderBy(a => a.Number).Select(a => a.StatusCode ?? 0));
         Assert.NotNull(delivery.DeliveredAt);
 
@@ -177,14 +170,8 @@ public sealed class WebhookTests
     [Fact]
     public async Task An_event_that_fails_for_a_day_is_kept_as_gave_up_and_can_be_redelivered()
     {
-        await using var receiver = await Receiver.StartAsync(failFirst: int.MaxValue);
-        var queue = new RecordingQueue();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, clock));
-        await AddWebhookAsync(store, receiver.Url);
-        await EmitAndRelayAsync(store);
-        var deliveryId = Assert.Single(queue.Now);
-        var sender = store.Services.GetRequiredService<WebhookSender>();
+        await using var owed = await OwedDelivery.StartAsync(failFirst: int.MaxValue);
+        var (_, queue, clock, store, sender, deliveryId) = owed;
 
         var status = DeliveryStatus.Pending;
         var attempts = 0;
@@ -226,15 +213,9 @@ public sealed class WebhookTests
     [Fact]
     public async Task A_delivery_saved_but_never_queued_is_queued_by_the_overdue_sweep_and_sent_once_though_two_jobs_run_it()
     {
-        await using var receiver = await Receiver.StartAsync(failFirst: 0, answerAfter: TimeSpan.FromMilliseconds(300));
-        var queue = new RecordingQueue();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, clock));
-        await AddWebhookAsync(store, receiver.Url);
-        await EmitAndRelayAsync(store);
-        var deliveryId = Assert.Single(queue.Now);
+        await using var owed = await OwedDelivery.StartAsync(failFirst: 0, answerAfter: TimeSpan.FromMilliseconds(300));
+        var (receiver, queue, clock, store, sender, deliveryId) = owed;
         queue.Now.Clear(); // the replica died after saving the delivery, before its job was queued
-        var sender = store.Services.GetRequiredService<WebhookSender>();
 
         Assert.Equal(0, await sender.RequeueOverdueAsync(TimeSpan.FromMinutes(1), CancellationToken.None));
         clock.Advance(TimeSpan.FromSeconds(61));
@@ -254,14 +235,8 @@ public sealed class WebhookTests
     [Fact]
     public async Task An_attempt_whose_replica_died_holds_its_delivery_until_the_hold_runs_out_then_the_sweep_sends_it()
     {
-        await using var receiver = await Receiver.StartAsync(failFirst: 0);
-        var queue = new RecordingQueue();
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var store = await TestStore.CreateAsync(s => ConfigureSending(s, queue, clock));
-        await AddWebhookAsync(store, receiver.Url);
-        await EmitAndRelayAsync(store);
-        var deliveryId = Assert.Single(queue.Now);
-        var sender = store.Services.GetRequiredService<WebhookSender>();
+        await using var owed = await OwedDelivery.StartAsync(failFirst: 0);
+        var (receiver, _, clock, store, sender, deliveryId) = owed;
         await using (var db = store.NewContext()) // as a replica's claim leaves it when the replica is killed mid-attempt
             await db.WebhookDeliveries.ExecuteUpdateAsync(u => u.SetProperty(d => d.NextAttemptAt, clock.GetUtcNow().UtcDateTime + WebhookSender.AttemptHold));
 
@@ -311,6 +286,39 @@ public sealed class WebhookTests
     private static Task<int> RelayAsync(TestStore store) =>
         new OutboxRelay(store.Services.GetRequiredService<IDbContextFactory<OpsDbContext>>(), [store.Services.GetRequiredService<WebhookSink>()], NullLogger<OutboxRelay>.Instance)
             .RelayPendingAsync(CancellationToken.None);
+
+    /// <summary>One event owed to one webhook on a real receiver: relayed, its delivery queued (and recorded), not yet attempted.</summary>
+    private sealed class OwedDelivery : IAsyncDisposable
+    {
+        public required Receiver Receiver { get; init; }
+        public RecordingQueue Queue { get; } = new();
+        public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+        public TestStore Store { get; private set; } = null!;
+        public WebhookSender Sender => Store.Services.GetRequiredService<WebhookSender>();
+        public Guid WebhookId { get; private set; }
+        public string Secret { get; private set; } = "";
+        public string EventId { get; private set; } = "";
+        public Guid DeliveryId { get; private set; }
+
+        public static async Task<OwedDelivery> StartAsync(int failFirst, TimeSpan answerAfter = default)
+        {
+            var owed = new OwedDelivery { Receiver = await Receiver.StartAsync(failFirst, answerAfter) };
+            owed.Store = await TestStore.CreateAsync(s => ConfigureSending(s, owed.Queue, owed.Clock));
+            (owed.WebhookId, owed.Secret) = await AddWebhookAsync(owed.Store, owed.Receiver.Url);
+            owed.EventId = await EmitAndRelayAsync(owed.Store);
+            owed.DeliveryId = Assert.Single(owed.Queue.Now);
+            return owed;
+        }
+
+        public void Deconstruct(out Receiver receiver, out RecordingQueue queue, out FakeTimeProvider clock, out TestStore store, out WebhookSender sender, out Guid deliveryId) =>
+            (receiver, queue, clock, store, sender, deliveryId) = (Receiver, Queue, Clock, Store, Sender, DeliveryId);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Store.DisposeAsync();
+            await Receiver.DisposeAsync();
+        }
+    }
 
     private sealed class RecordingQueue : IWebhookQueue
     {
