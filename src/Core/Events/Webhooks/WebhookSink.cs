@@ -11,6 +11,7 @@ public sealed class WebhookSink(IWebhookQueue queue, TimeProvider clock) : IEven
     public async Task OnEventAsync(EventEnvelope envelope, OpsDbContext db, CancellationToken ct)
     {
         var hooks = await db.Webhooks.Where(w => w.Enabled).ToListAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
         foreach (var hook in hooks.Where(h => h.Matches(envelope.Type, envelope.Subject)))
         {
             // One delivery per (webhook, event): a relay repeated after a crash cannot owe an event twice.
@@ -21,9 +22,9 @@ public sealed class WebhookSink(IWebhookQueue queue, TimeProvider clock) : IEven
                 EventId = envelope.Id,
                 EventType = envelope.Type,
                 Body = envelope.CloudEventJson,
-                CreatedAt = clock.GetUtcNow().UtcDateTime,
+                CreatedAt = now,
                 // Due now: the sender's clock decides when it is overdue (the sweep after a lost job).
-                NextAttemptAt = clock.GetUtcNow().UtcDateTime,
+                NextAttemptAt = now,
             };
             db.WebhookDeliveries.Add(delivery);
             lock (_toQueue) _toQueue.Add(delivery.Id);
